@@ -1,0 +1,18 @@
+//! One module per subcommand; each returns the process exit status.
+
+mod output;
+mod rules;
+mod scan;
+
+use crate::cli::{Cli, Command, RulesCommand};
+
+/// Runs the parsed command line; an `Err` is bad input or usage (exit status 2).
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Scan(args) => scan::run(args),
+        Command::Rules { command } => match command {
+            RulesCommand::List { rules } => rules::list(&rules),
+            RulesCommand::Explain { id, rules } => rules::explain(&id, &rules),
+        },
+    }
+}

@@ -1,0 +1,97 @@
+//! `contactscan rules list | explain ID`: the rule documentation, generated from the rule files.
+
+use anyhow::bail;
+use contactscan::engine::functions::FUNCTIONS;
+use contactscan::engine::rule::Rule;
+use contactscan::engine::RuleSet;
+
+use crate::cli::RuleSource;
+
+pub fn list(source: &RuleSource) -> anyhow::Result<u8> {
+    let set = RuleSet::load(source.rules.as_deref())?;
+    let width = set.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    for rule in &set.rules {
+        println!(
+            "{:<width$}  {:<8}  {}",
+            rule.id,
+            rule.severity.as_str(),
+            rule.title
+        );
+    }
+    Ok(0)
+}
+
+pub fn explain(id: &str, source: &RuleSource) -> anyhow::Result<u8> {
+    let set = RuleSet::load(source.rules.as_deref())?;
+    let Some(rule) = set.get(id) else {
+        bail!("no rule with id {id:?}; `contactscan rules list` shows the ids");
+    };
+    print!("{}", explanation(rule));
+    Ok(0)
+}
+
+fn section(out: &mut String, heading: &str, text: &str) {
+    if !text.trim().is_empty() {
+        out.push_str(&format!("\n{heading}\n"));
+        for line in text.trim().lines() {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+}
+
+fn explanation(rule: &Rule) -> String {
+    let mut out = format!("{} ({}): {}\n", rule.id, rule.severity.as_str(), rule.title);
+    let types: Vec<&str> = rule.contact_types.iter().map(|t| t.as_str()).collect();
+    out.push_str(&format!(
+        "scope: {} ({}), from {}\n",
+        rule.scope.as_str(),
+        types.join(", "),
+        rule.origin
+    ));
+    let mut checks = String::new();
+    if let Some(applies) = &rule.applies {
+        checks.push_str(&format!("applies when: {}\n", applies.source));
+    }
+    checks.push_str(&format!("passes when:  {}\n", rule.check.source));
+    section(&mut out, "What it checks", &checks);
+    section(&mut out, "Why it matters", &rule.rationale);
+    section(&mut out, "Example that fails", &rule.example);
+    section(&mut out, "How to fix", rule.remediation.source());
+    if !rule.params.is_empty() {
+        let params: Vec<String> = rule
+            .params
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect();
+        section(
+            &mut out,
+            "Parameters (override in contactscan.toml under [rules.<id>] params)",
+            &params.join("\n"),
+        );
+    }
+    if !rule.compliance.is_empty() {
+        let mappings: Vec<String> = rule
+            .compliance
+            .iter()
+            .map(|(framework, ids)| format!("{framework}: {}", ids.join(", ")))
+            .collect();
+        section(&mut out, "Compliance", &mappings.join("\n"));
+    }
+    let used: Vec<String> = FUNCTIONS
+        .iter()
+        .filter(|(signature, _)| {
+            let name = signature.split('(').next().unwrap_or("");
+            [
+                Some(&rule.check),
+                rule.applies.as_ref(),
+                rule.evidence.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|c| c.program.references().has_function(name))
+        })
+        .map(|(signature, help)| format!("{signature}: {help}"))
+        .collect();
+    section(&mut out, "Functions it calls", &used.join("\n"));
+    out
+}

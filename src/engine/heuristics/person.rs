@@ -1,0 +1,206 @@
+//! Personal mailbox versus shared team inbox, from the address's local part and the Name.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use super::email::local_part;
+use super::word_list;
+
+static ROLE_WORDS: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    word_list(include_str!("../../../rules/data/role-words.txt"))
+        .into_iter()
+        .collect()
+});
+
+/// Lower-case ASCII tokens of a text; German umlauts also give their `ae`/`oe`/`ue` spelling.
+fn name_tokens(text: &str) -> Vec<Vec<String>> {
+    text.split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|t| !t.is_empty())
+        .map(|token| {
+            let lower = token.to_lowercase().replace('\'', "");
+            let plain = deunicode::deunicode(&lower).to_ascii_lowercase();
+            let german = deunicode::deunicode(
+                &lower
+                    .replace('ä', "ae")
+                    .replace('ö', "oe")
+                    .replace('ü', "ue")
+                    .replace('ß', "ss"),
+            )
+            .to_ascii_lowercase();
+            let mut spellings = vec![plain];
+            if german != spellings[0] {
+                spellings.push(german);
+            }
+            spellings
+                .into_iter()
+                .map(|s| s.chars().filter(char::is_ascii_alphabetic).collect())
+                .filter(|s: &String| !s.is_empty())
+                .collect::<Vec<String>>()
+        })
+        .filter(|spellings| !spellings.is_empty())
+        .collect()
+}
+
+/// Whether `token` is a role word, or wholly made of role words (`awssecurity`, `secteam`).
+fn is_role_token(token: &str, extra: &[String]) -> bool {
+    let is_word =
+        |w: &str| ROLE_WORDS.contains(w) || extra.iter().any(|e| e.eq_ignore_ascii_case(w));
+    if is_word(token) {
+        return true;
+    }
+    // Word break: can the token be split into role words of 2+ letters?
+    let n = token.len();
+    let mut reachable = vec![false; n + 1];
+    reachable[0] = true;
+    for end in 2..=n {
+        reachable[end] = (0..=end - 2).any(|start| {
+            reachable[start]
+                && token.is_char_boundary(start)
+                && token.is_char_boundary(end)
+                && is_word(&token[start..end])
+        });
+    }
+    n >= 4 && reachable[n]
+}
+
+/// Why the address is one person's mailbox rather than a team inbox; `None` when it is a team
+/// or role address, is listed in `allowed_emails`, or cannot be told.
+pub fn personal_mailbox(
+    email: &str,
+    name: &str,
+    extra_role_words: &[String],
+    allowed_emails: &[String],
+) -> Option<String> {
+    let email = email.trim();
+    if email.is_empty()
+        || allowed_emails
+            .iter()
+            .any(|a| a.trim().eq_ignore_ascii_case(email))
+    {
+        return None;
+    }
+    let local = local_part(email).to_lowercase();
+    let base = local.split('+').next().unwrap_or("");
+    let tokens: Vec<String> = base
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect();
+    if tokens.is_empty() || tokens.iter().any(|t| is_role_token(t, extra_role_words)) {
+        return None;
+    }
+    let compact: String = tokens.concat();
+    let name = name_tokens(name);
+    let name_is_person = !name.is_empty()
+        && name.iter().all(|spellings| {
+            spellings
+                .iter()
+                .all(|s| !is_role_token(s, extra_role_words))
+        });
+    if name_is_person {
+        if let Some(pattern) = matches_name(&compact, &name) {
+            return Some(format!(
+                "the local part {base:?} is built from the contact's name ({pattern}): one person's mailbox"
+            ));
+        }
+    }
+    let separated = base
+        .split(['.', '_', '-'])
+        .filter(|t| !t.is_empty())
+        .count();
+    let alphabetic = tokens.len() == 2 && separated == 2;
+    if alphabetic && tokens[1].len() >= 2 && (tokens[0].len() >= 2 || tokens[0].len() == 1) {
+        return Some(format!(
+            "the local part {base:?} has the given-name.surname shape of one person's mailbox"
+        ));
+    }
+    None
+}
+
+/// The name pattern the compact local part follows, if any (first.last, flast, first, ...).
+fn matches_name(compact: &str, name: &[Vec<String>]) -> Option<&'static str> {
+    let first_spellings = &name[0];
+    for first in first_spellings {
+        if first.len() >= 2 && compact == first {
+            return Some("given name");
+        }
+    }
+    if name.len() < 2 {
+        return None;
+    }
+    for last_spellings in &name[1..] {
+        for first in first_spellings {
+            for last in last_spellings {
+                let f0 = &first[..1];
+                let l0 = &last[..1];
+                let candidates: [(String, &'static str); 6] = [
+                    (format!("{first}{last}"), "given name and surname"),
+                    (format!("{last}{first}"), "surname and given name"),
+                    (format!("{f0}{last}"), "initial and surname"),
+                    (format!("{last}{f0}"), "surname and initial"),
+                    (format!("{first}{l0}"), "given name and initial"),
+                    (last.clone(), "surname"),
+                ];
+                if let Some((_, pattern)) = candidates
+                    .iter()
+                    .find(|(candidate, _)| candidate.len() >= 3 && candidate == compact)
+                {
+                    return Some(pattern);
+                }
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn personal(email: &str, name: &str) -> bool {
+        personal_mailbox(email, name, &[], &[]).is_some()
+    }
+
+    #[test]
+    fn personal_mailboxes() {
+        for (email, name) in [
+            ("marco.rossi@corp.com", "Marco Rossi"),
+            ("mrossi@corp.com", "Marco Rossi"),
+            ("marco@corp.com", "Marco Rossi"),
+            ("rossim@corp.com", "Marco Rossi"),
+            ("marco_rossi@corp.com", "Marco Rossi"),
+            ("marco.rossi+aws@corp.com", "Marco Rossi"),
+            ("joerg.mueller@corp.de", "Jörg Müller"),
+            ("jorg.muller@corp.de", "Jörg Müller"),
+            ("jane.smith@corp.com", "Security Team"),
+            ("j.smith@corp.com", ""),
+        ] {
+            assert!(personal(email, name), "{email} / {name}");
+        }
+    }
+
+    #[test]
+    fn team_mailboxes() {
+        for (email, name) in [
+            ("security@corp.com", "Marco Rossi"),
+            ("secops@corp.com", ""),
+            ("security+aws@corp.com", "Security"),
+            ("aws-security@corp.com", "Cloud Security"),
+            ("awssecurity@corp.com", ""),
+            ("incident-response@corp.com", "IR"),
+            ("sicherheit@corp.de", "IT-Sicherheit"),
+            ("blue-team@corp.com", ""),
+            ("soc@corp.com", "Security Operations Center"),
+        ] {
+            assert!(!personal(email, name), "{email} / {name}");
+        }
+        assert!(personal_mailbox(
+            "marco@corp.com",
+            "Marco Rossi",
+            &[],
+            &["MARCO@corp.com".into()]
+        )
+        .is_none());
+        assert!(personal_mailbox("falcons.north@corp.com", "", &["falcons".into()], &[]).is_none());
+    }
+}

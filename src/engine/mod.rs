@@ -1,0 +1,166 @@
+//! The rule engine: loading rule files, compiling their CEL, evaluating them on an inventory.
+
+pub mod evaluate;
+pub mod functions;
+pub mod heuristics;
+pub mod message;
+pub mod org;
+pub mod rule;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use cel::Env;
+use globset::{Glob, GlobMatcher};
+
+use crate::error::InputError;
+use rule::Rule;
+
+/// The built-in rule pack, embedded at build time: (file name, TOML text).
+const BUILT_IN: &[(&str, &str)] = &[
+    (
+        "security-contact-registered.toml",
+        include_str!("../../rules/security-contact-registered.toml"),
+    ),
+    (
+        "contact-registered.toml",
+        include_str!("../../rules/contact-registered.toml"),
+    ),
+    (
+        "contact-fields-complete.toml",
+        include_str!("../../rules/contact-fields-complete.toml"),
+    ),
+    (
+        "contact-email-valid.toml",
+        include_str!("../../rules/contact-email-valid.toml"),
+    ),
+    (
+        "contact-phone-valid.toml",
+        include_str!("../../rules/contact-phone-valid.toml"),
+    ),
+    (
+        "contact-email-placeholder-domain.toml",
+        include_str!("../../rules/contact-email-placeholder-domain.toml"),
+    ),
+    (
+        "contact-phone-placeholder.toml",
+        include_str!("../../rules/contact-phone-placeholder.toml"),
+    ),
+    (
+        "contact-name-placeholder.toml",
+        include_str!("../../rules/contact-name-placeholder.toml"),
+    ),
+    (
+        "security-contact-shared-inbox.toml",
+        include_str!("../../rules/security-contact-shared-inbox.toml"),
+    ),
+    (
+        "security-contact-freemail.toml",
+        include_str!("../../rules/security-contact-freemail.toml"),
+    ),
+    (
+        "security-contact-not-root-email.toml",
+        include_str!("../../rules/security-contact-not-root-email.toml"),
+    ),
+    (
+        "contact-name-sensitive-data.toml",
+        include_str!("../../rules/contact-name-sensitive-data.toml"),
+    ),
+    (
+        "security-contact-consistent.toml",
+        include_str!("../../rules/security-contact-consistent.toml"),
+    ),
+];
+
+/// The rules of a run and the CEL environment they were compiled in.
+pub struct RuleSet {
+    pub env: Arc<Env>,
+    pub rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// The built-in rules, plus every `*.toml` file of `user_dir` when given.
+    pub fn load(user_dir: Option<&Path>) -> Result<RuleSet, InputError> {
+        let env = functions::environment();
+        let mut rules = Vec::new();
+        for (name, text) in BUILT_IN {
+            rules.push(Rule::parse(&format!("built-in rules/{name}"), text, &env)?);
+        }
+        if let Some(dir) = user_dir {
+            for path in rule_files(dir)? {
+                let origin = path.display().to_string();
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    InputError::new(&origin, "", format!("cannot read the rule file: {e}"))
+                })?;
+                let rule = Rule::parse(&origin, &text, &env)?;
+                if let Some(existing) = rules.iter().find(|r| r.id == rule.id) {
+                    return Err(InputError::new(
+                        &origin,
+                        "id",
+                        format!(
+                            "rule id {:?} is already defined by {}; give the rule another id",
+                            rule.id, existing.origin
+                        ),
+                    ));
+                }
+                rules.push(rule);
+            }
+        }
+        Ok(RuleSet { env, rules })
+    }
+
+    /// Keeps the rules matching any `select` glob (all when empty) and no `ignore` glob.
+    /// A glob that matches no rule is an error: it is almost always a typo.
+    pub fn select(&mut self, select: &[String], ignore: &[String]) -> Result<(), InputError> {
+        let compile = |flag: &str, patterns: &[String]| -> Result<Vec<GlobMatcher>, InputError> {
+            patterns
+                .iter()
+                .map(|p| {
+                    let matcher = Glob::new(p)
+                        .map_err(|e| InputError::new(flag, p, format!("invalid glob: {e}")))?
+                        .compile_matcher();
+                    if !self.rules.iter().any(|r| matcher.is_match(&r.id)) {
+                        return Err(InputError::new(
+                            flag,
+                            p,
+                            "matches no rule id; `contactscan rules list` shows them",
+                        ));
+                    }
+                    Ok(matcher)
+                })
+                .collect()
+        };
+        let select = compile("--select", select)?;
+        let ignore = compile("--ignore", ignore)?;
+        self.rules.retain(|r| {
+            (select.is_empty() || select.iter().any(|m| m.is_match(&r.id)))
+                && !ignore.iter().any(|m| m.is_match(&r.id))
+        });
+        Ok(())
+    }
+
+    /// The rule with this id.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+fn rule_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, InputError> {
+    let name = dir.display().to_string();
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        InputError::new(&name, "", format!("cannot read the rules directory: {e}; --rules takes a directory of *.toml rule files"))
+    })?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|e| {
+                InputError::new(&name, "", format!("cannot list the rules directory: {e}"))
+            })?
+            .path();
+        if path.extension().is_some_and(|ext| ext == "toml") && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}

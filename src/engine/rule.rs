@@ -1,0 +1,239 @@
+//! A rule: its TOML file (the user-facing format) and its compiled form.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use cel::{Env, Program};
+use serde::Deserialize;
+
+use crate::engine::functions;
+use crate::engine::message::MessageTemplate;
+use crate::error::InputError;
+use crate::finding::Severity;
+use crate::inventory::ContactType;
+
+/// Whether a rule yields one finding per contact slot or one per account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    Contact,
+    Account,
+}
+
+impl Scope {
+    /// The rule-file spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Contact => "contact",
+            Scope::Account => "account",
+        }
+    }
+}
+
+/// The rule file as written. Unknown keys are an error.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    id: String,
+    title: String,
+    severity: Severity,
+    scope: Scope,
+    #[serde(default)]
+    contact_types: Option<Vec<String>>,
+    #[serde(default)]
+    applies: Option<String>,
+    check: String,
+    #[serde(default)]
+    evidence: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    rationale: Option<String>,
+    #[serde(default)]
+    example: Option<String>,
+    #[serde(default)]
+    remediation: Option<String>,
+    #[serde(default)]
+    params: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    compliance: BTreeMap<String, Vec<String>>,
+}
+
+/// The root variables a CEL condition may use.
+pub const VARIABLES: [&str; 5] = ["account", "contact", "contacts", "params", "org"];
+
+/// Which root variables a rule's conditions read: what its verdict depends on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reads {
+    pub account: bool,
+    pub contact: bool,
+    pub contacts: bool,
+}
+
+/// A compiled CEL condition with its source text.
+#[derive(Debug)]
+pub struct Condition {
+    pub source: String,
+    pub program: Program,
+}
+
+/// A loaded rule, its conditions compiled once.
+#[derive(Debug)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub scope: Scope,
+    pub contact_types: Vec<ContactType>,
+    pub applies: Option<Condition>,
+    pub check: Condition,
+    pub evidence: Option<Condition>,
+    pub message: MessageTemplate,
+    pub rationale: String,
+    pub example: String,
+    /// The fix, with the same placeholders as the message (`{account.id}`, `{contact.type}`...).
+    pub remediation: MessageTemplate,
+    pub params: BTreeMap<String, toml::Value>,
+    pub compliance: BTreeMap<String, Vec<String>>,
+    /// Where the rule came from: `built-in` or the file path.
+    pub origin: String,
+    pub reads: Reads,
+}
+
+impl Rule {
+    /// Parses and compiles a rule file; `origin` names it in errors.
+    pub fn parse(origin: &str, text: &str, env: &Arc<Env>) -> Result<Rule, InputError> {
+        let file: RuleFile = toml::from_str(text).map_err(|e| {
+            let place = e
+                .span()
+                .map(|span| line_column(text, span.start))
+                .unwrap_or_default();
+            InputError::new(origin, place, format!("invalid rule file: {}", e.message()))
+        })?;
+        let error = |place: &str, message: String| InputError::new(origin, place, message);
+        if !is_kebab_case(&file.id) {
+            return Err(error(
+                "id",
+                format!("{:?} is not a valid rule id; expected kebab-case such as \"my-org-security-contact\"", file.id),
+            ));
+        }
+        let contact_types = match file.contact_types {
+            None => ContactType::ALL.to_vec(),
+            Some(names) if names.is_empty() => {
+                return Err(error("contact_types", "is empty; expected one or more of SECURITY, BILLING, OPERATIONS (or leave it out for all three)".into()))
+            }
+            Some(names) => {
+                let mut types = Vec::new();
+                for name in names {
+                    let t: ContactType = name.parse().map_err(|e| error("contact_types", e))?;
+                    if types.contains(&t) {
+                        return Err(error("contact_types", format!("{t} is listed twice")));
+                    }
+                    types.push(t);
+                }
+                types
+            }
+        };
+        let compile =
+            |key: &str, source: Option<String>| -> Result<Option<Condition>, InputError> {
+                source
+                    .map(|source| compile_condition(origin, key, source, env))
+                    .transpose()
+            };
+        let applies = compile("applies", file.applies)?;
+        let check = compile_condition(origin, "check", file.check, env)?;
+        let evidence = compile("evidence", file.evidence)?;
+        let mut reads = Reads::default();
+        for condition in [applies.as_ref(), Some(&check), evidence.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            let refs = condition.program.references();
+            reads.account |= refs.has_variable("account");
+            reads.contact |= refs.has_variable("contact");
+            reads.contacts |= refs.has_variable("contacts");
+        }
+        for (name, value) in &file.params {
+            functions::param_to_cel(value).map_err(|e| error(&format!("params.{name}"), e))?;
+        }
+        let message_source = file.message.unwrap_or_else(|| file.title.clone());
+        let message = MessageTemplate::parse(&message_source, &file.params)
+            .map_err(|e| error("message", e))?;
+        let remediation =
+            MessageTemplate::parse(&file.remediation.unwrap_or_default(), &file.params)
+                .map_err(|e| error("remediation", e))?;
+        if file.scope == Scope::Account && (message.uses_contact() || remediation.uses_contact()) {
+            return Err(error("message", "message or remediation uses {contact...} but the rule has scope = \"account\"; use {contacts.SECURITY...} instead".into()));
+        }
+        Ok(Rule {
+            id: file.id,
+            title: file.title,
+            severity: file.severity,
+            scope: file.scope,
+            contact_types,
+            applies,
+            check,
+            evidence,
+            message,
+            rationale: file.rationale.unwrap_or_default(),
+            example: file.example.unwrap_or_default(),
+            remediation,
+            params: file.params,
+            compliance: file.compliance,
+            origin: origin.to_string(),
+            reads,
+        })
+    }
+}
+
+fn compile_condition(
+    origin: &str,
+    key: &str,
+    source: String,
+    env: &Arc<Env>,
+) -> Result<Condition, InputError> {
+    let program = env.compile(&source).map_err(|e| {
+        InputError::new(origin, key, format!("CEL syntax error in {source:?}: {e}"))
+    })?;
+    let refs = program.references();
+    for variable in refs.variables() {
+        if !VARIABLES.contains(&variable) {
+            return Err(InputError::new(
+                origin,
+                key,
+                format!(
+                    "unknown variable {variable:?} in {source:?}; expected one of {}",
+                    VARIABLES.join(", ")
+                ),
+            ));
+        }
+    }
+    for function in refs.functions() {
+        if !functions::is_known(env, function) {
+            return Err(InputError::new(
+                origin,
+                key,
+                format!("unknown function {function:?} in {source:?}; `contactscan rules explain` lists the functions rules can call"),
+            ));
+        }
+    }
+    Ok(Condition { source, program })
+}
+
+fn is_kebab_case(id: &str) -> bool {
+    !id.is_empty()
+        && id.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// `line L, column C` (1-based) of a byte offset.
+pub fn line_column(text: &str, offset: usize) -> String {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!("line {line}, column {column}")
+}

@@ -1,0 +1,41 @@
+//! Errors about input the user gave: files, flags, rules, config. Each one is exit status 2.
+
+use std::fmt;
+
+/// Bad input: names the source (file or flag), the place in it and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    /// The file path or the flag that was wrong.
+    pub source_name: String,
+    /// Where in it: `line 3, column 7`, a JSON path, a TOML key; empty when the whole input.
+    pub place: String,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+impl InputError {
+    /// An error about `source_name` at `place`.
+    pub fn new(
+        source_name: impl Into<String>,
+        place: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        InputError {
+            source_name: source_name.into(),
+            place: place.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.place.is_empty() {
+            write!(f, "{}: {}", self.source_name, self.message)
+        } else {
+            write!(f, "{}: {}: {}", self.source_name, self.place, self.message)
+        }
+    }
+}
+
+impl std::error::Error for InputError {}

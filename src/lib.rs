@@ -1,0 +1,15 @@
+//! contactscan: a compliance scanner for AWS account alternate contacts.
+//!
+//! Data flows one way: a [`source`] yields an [`inventory::Inventory`]; the [`engine`]
+//! evaluates rules on it into [`finding::Finding`]s; the [`policy`] applies waivers and
+//! decides the exit status; [`report`] writes them out.
+
+pub mod clock;
+pub mod engine;
+pub mod error;
+pub mod finding;
+pub mod inventory;
+pub mod policy;
+pub mod report;
+pub mod scan;
+pub mod source;

@@ -1,0 +1,326 @@
+//! The snapshot file, format `contactscan/snapshot/v1`: read (strictly validated) and written.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::InputError;
+use crate::inventory::{
+    is_account_id, Account, AlternateContact, ContactType, Inventory, Organization, Slot, ACTIVE,
+};
+
+/// The value of `SchemaVersion` this version reads and writes.
+pub const SCHEMA_VERSION: &str = "contactscan/snapshot/v1";
+
+const EXPECTED: &str = "expected a contactscan snapshot: a JSON object with \"SchemaVersion\": \"contactscan/snapshot/v1\" and an \"Accounts\" array";
+
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SnapshotFile {
+    schema_version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    collected_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    organization: Option<OrganizationFile>,
+    accounts: Vec<AccountFile>,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct OrganizationFile {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    management_account_id: Option<String>,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AccountFile {
+    id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    state: Option<String>,
+    /// The retired Organizations field, read as an alias of `State`.
+    #[serde(default, skip_serializing)]
+    status: Option<String>,
+    #[serde(default)]
+    alternate_contacts: Option<Vec<ContactFile>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    errors: Option<Vec<ErrorFile>>,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ContactFile {
+    alternate_contact_type: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    email_address: Option<String>,
+    #[serde(default)]
+    phone_number: Option<String>,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ErrorFile {
+    alternate_contact_type: String,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+/// Reads and validates a snapshot file.
+pub fn read(path: &Path) -> Result<Inventory, InputError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        InputError::new(
+            &name,
+            "",
+            format!("cannot read the snapshot: {e}; give the path of a snapshot file written by `contactscan collect`"),
+        )
+    })?;
+    parse(&name, &bytes)
+}
+
+/// Parses and validates snapshot bytes; `name` is used in error messages.
+pub fn parse(name: &str, bytes: &[u8]) -> Result<Inventory, InputError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(InputError::new(
+            name,
+            "",
+            format!("the file is empty; {EXPECTED}"),
+        ));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let file: SnapshotFile = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|e| describe_json_error(name, e.path().to_string(), e.into_inner()))?;
+    deserializer
+        .end()
+        .map_err(|e| describe_json_error(name, String::new(), e))?;
+    convert(name, file)
+}
+
+fn describe_json_error(name: &str, path: String, inner: serde_json::Error) -> InputError {
+    let at = format!("line {}, column {}", inner.line(), inner.column());
+    let reason = strip_position(&inner.to_string());
+    match inner.classify() {
+        serde_json::error::Category::Data if !path.is_empty() && path != "." => {
+            InputError::new(name, format!("{path} ({at})"), reason)
+        }
+        serde_json::error::Category::Data => {
+            InputError::new(name, at, format!("{reason}; {EXPECTED}"))
+        }
+        serde_json::error::Category::Eof => InputError::new(
+            name,
+            at,
+            format!("the JSON ends too early (truncated file?): {reason}"),
+        ),
+        _ => InputError::new(name, at, format!("not valid JSON: {reason}; {EXPECTED}")),
+    }
+}
+
+/// serde_json appends " at line L column C"; the place is reported separately.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+fn convert(name: &str, file: SnapshotFile) -> Result<Inventory, InputError> {
+    if file.schema_version != SCHEMA_VERSION {
+        return Err(InputError::new(
+            name,
+            "SchemaVersion",
+            format!(
+                "unsupported schema version {:?}; expected {SCHEMA_VERSION:?}",
+                file.schema_version
+            ),
+        ));
+    }
+    let organization = match file.organization {
+        None => None,
+        Some(org) => {
+            let management_account_id = org.management_account_id.unwrap_or_default();
+            if !management_account_id.is_empty() && !is_account_id(&management_account_id) {
+                return Err(InputError::new(
+                    name,
+                    "Organization.ManagementAccountId",
+                    format!(
+                        "{management_account_id:?} is not an AWS account id; expected 12 digits"
+                    ),
+                ));
+            }
+            Some(Organization {
+                id: org.id.unwrap_or_default(),
+                management_account_id,
+            })
+        }
+    };
+    let mut seen_ids = HashSet::with_capacity(file.accounts.len());
+    let mut accounts = Vec::with_capacity(file.accounts.len());
+    for (i, account) in file.accounts.into_iter().enumerate() {
+        let at = format!("Accounts[{i}]");
+        if !is_account_id(&account.id) {
+            return Err(InputError::new(
+                name,
+                format!("{at}.Id"),
+                format!(
+                    "{:?} is not an AWS account id; expected 12 digits",
+                    account.id
+                ),
+            ));
+        }
+        if !seen_ids.insert(account.id.clone()) {
+            return Err(InputError::new(
+                name,
+                format!("{at}.Id"),
+                format!(
+                    "account {} appears twice; expected each account once",
+                    account.id
+                ),
+            ));
+        }
+        accounts.push(convert_account(name, &at, account)?);
+    }
+    Ok(Inventory {
+        collected_at: file.collected_at.unwrap_or_default(),
+        organization,
+        accounts,
+    })
+}
+
+fn convert_account(name: &str, at: &str, account: AccountFile) -> Result<Account, InputError> {
+    let mut slots = [Slot::Missing, Slot::Missing, Slot::Missing];
+    let mut filled = [false; 3];
+    let mut claim = |place: String, type_name: &str| -> Result<usize, InputError> {
+        let contact_type: ContactType = type_name
+            .parse()
+            .map_err(|e: String| InputError::new(name, place.clone(), e))?;
+        let index = contact_type.index();
+        if filled[index] {
+            return Err(InputError::new(
+                name,
+                place,
+                format!(
+                    "contact type {contact_type} appears twice in account {}; expected each type at most once in AlternateContacts and Errors together",
+                    account.id
+                ),
+            ));
+        }
+        filled[index] = true;
+        Ok(index)
+    };
+    for (j, contact) in account.alternate_contacts.into_iter().flatten().enumerate() {
+        let index = claim(
+            format!("{at}.AlternateContacts[{j}].AlternateContactType"),
+            &contact.alternate_contact_type,
+        )?;
+        slots[index] = Slot::Registered(AlternateContact {
+            name: contact.name.unwrap_or_default(),
+            title: contact.title.unwrap_or_default(),
+            email_address: contact.email_address.unwrap_or_default(),
+            phone_number: contact.phone_number.unwrap_or_default(),
+        });
+    }
+    for (j, error) in account.errors.into_iter().flatten().enumerate() {
+        let index = claim(
+            format!("{at}.Errors[{j}].AlternateContactType"),
+            &error.alternate_contact_type,
+        )?;
+        slots[index] = Slot::Unreadable {
+            code: error.code.unwrap_or_default(),
+            message: error.message.unwrap_or_default(),
+        };
+    }
+    Ok(Account {
+        id: account.id,
+        name: account.name.unwrap_or_default(),
+        email: account.email.unwrap_or_default(),
+        state: account
+            .state
+            .or(account.status)
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| ACTIVE.to_string()),
+        slots,
+    })
+}
+
+/// Writes `inventory` as a snapshot v1 (pretty JSON, one account entry per `"Id"` line).
+pub fn write(inventory: &Inventory, out: impl Write) -> std::io::Result<()> {
+    let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    let file = SnapshotFile {
+        schema_version: SCHEMA_VERSION.to_string(),
+        collected_at: non_empty(&inventory.collected_at),
+        organization: inventory.organization.as_ref().map(|org| OrganizationFile {
+            id: non_empty(&org.id),
+            management_account_id: non_empty(&org.management_account_id),
+        }),
+        accounts: inventory.accounts.iter().map(account_file).collect(),
+    };
+    let mut out = std::io::BufWriter::new(out);
+    serde_json::to_writer_pretty(&mut out, &file)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+fn account_file(account: &Account) -> AccountFile {
+    let mut contacts = Vec::new();
+    let mut errors = Vec::new();
+    for contact_type in ContactType::ALL {
+        match account.slot(contact_type) {
+            Slot::Registered(c) => contacts.push(ContactFile {
+                alternate_contact_type: contact_type.to_string(),
+                name: Some(c.name.clone()),
+                title: Some(c.title.clone()),
+                email_address: Some(c.email_address.clone()),
+                phone_number: Some(c.phone_number.clone()),
+            }),
+            Slot::Missing => {}
+            Slot::Unreadable { code, message } => errors.push(ErrorFile {
+                alternate_contact_type: contact_type.to_string(),
+                code: Some(code.clone()),
+                message: Some(message.clone()),
+            }),
+        }
+    }
+    AccountFile {
+        id: account.id.clone(),
+        name: (!account.name.is_empty()).then(|| account.name.clone()),
+        email: (!account.email.is_empty()).then(|| account.email.clone()),
+        state: Some(account.state.clone()),
+        status: None,
+        alternate_contacts: Some(contacts),
+        errors: (!errors.is_empty()).then_some(errors),
+    }
+}
+
+/// The 1-based line of each account's `"Id"` entry in a snapshot's text, for report locations.
+pub fn account_lines(text: &str) -> HashMap<String, usize> {
+    let mut lines = HashMap::new();
+    for (number, line) in text.lines().enumerate() {
+        let mut rest = line;
+        while let Some(i) = rest.find("\"Id\"") {
+            rest = &rest[i + 4..];
+            let value = rest.trim_start().strip_prefix(':').map(str::trim_start);
+            if let Some(id) = value
+                .and_then(|v| v.strip_prefix('"'))
+                .and_then(|v| v.get(..12))
+                .filter(|id| is_account_id(id))
+            {
+                lines.entry(id.to_string()).or_insert(number + 1);
+            }
+        }
+    }
+    lines
+}
