@@ -20,8 +20,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Evaluate the rules on a snapshot and report findings.
+    /// Evaluate the rules on a snapshot or on live AWS accounts, and report findings.
     Scan(ScanArgs),
+    /// Read alternate contacts from AWS and write them to a snapshot file (evidence, offline scans).
+    Collect(CollectArgs),
     /// List the rules or explain one.
     Rules {
         #[command(subcommand)]
@@ -53,11 +55,60 @@ pub struct RuleSource {
     pub rules: Option<PathBuf>,
 }
 
+/// How to read live AWS accounts (credentials and region from the default AWS chain).
+#[derive(Debug, Clone, Args)]
+pub struct LiveArgs {
+    /// Sweep the whole AWS Organization (run from the management account or a delegated admin).
+    #[arg(long)]
+    pub org: bool,
+
+    /// With --org: only these account ids.
+    #[arg(long, value_name = "ID,..", value_delimiter = ',', requires = "org")]
+    pub accounts: Vec<String>,
+
+    /// With --org: skip these account ids.
+    #[arg(long, value_name = "ID,..", value_delimiter = ',', requires = "org")]
+    pub exclude_accounts: Vec<String>,
+
+    /// With --org: assume this role in each member and read it with the member's own credentials.
+    #[arg(long, value_name = "ROLE", requires = "org")]
+    pub role_name: Option<String>,
+
+    /// AWS profile to use (else the default credential chain).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+
+    /// AWS region of the API calls and of Security Hub (else the AWS configuration, else us-east-1).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// GetAlternateContact requests per second per calling account (AWS quota: 10, burst 15).
+    #[arg(long, value_name = "N", default_value_t = 10.0)]
+    pub max_rps: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    #[command(flatten)]
+    pub live: LiveArgs,
+
+    /// The snapshot file to write.
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub output: PathBuf,
+}
+
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// The snapshot file to scan (contactscan/snapshot/v1).
+    /// Scan this snapshot file (contactscan/snapshot/v1) instead of live AWS accounts.
+    #[arg(long, value_name = "SNAPSHOT", conflicts_with_all = ["org", "role_name", "profile", "save_snapshot"])]
+    pub input: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub live: LiveArgs,
+
+    /// Live scans: also write what was read to this snapshot file (evidence for auditors).
     #[arg(long, value_name = "SNAPSHOT")]
-    pub input: PathBuf,
+    pub save_snapshot: Option<PathBuf>,
 
     #[command(flatten)]
     pub rules: RuleSource,
@@ -70,13 +121,25 @@ pub struct ScanArgs {
     #[arg(long, value_name = "GLOB,..", value_delimiter = ',')]
     pub ignore: Vec<String>,
 
-    /// Format of the report on standard output: table, json.
+    /// Format of the report on standard output: table, json, asff, sarif, junit, markdown.
     #[arg(long, value_name = "FORMAT", default_value = "table")]
     pub format: Format,
 
     /// Also write a report to a file (repeatable): --report json=scan.json.
     #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report)]
     pub report: Vec<(Format, PathBuf)>,
+
+    /// Mask email local parts and phone digits in every report (s******y@corp.com).
+    #[arg(long)]
+    pub redact: bool,
+
+    /// SARIF: the file results point at when the snapshot is not under the working directory.
+    #[arg(long, value_name = "PATH")]
+    pub sarif_anchor: Option<PathBuf>,
+
+    /// ASFF: include PASS findings (Compliance PASSED), so Security Hub resolves fixed ones.
+    #[arg(long)]
+    pub include_passed: bool,
 
     /// Exit 1 when a FAIL is at or above this severity: critical, high, medium, low, info, never.
     #[arg(long, value_name = "SEVERITY", default_value = "low")]

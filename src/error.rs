@@ -39,3 +39,22 @@ impl fmt::Display for InputError {
 }
 
 impl std::error::Error for InputError {}
+
+/// The run was interrupted (Ctrl-C) before everything was read: exit status 130, no report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interrupted {
+    /// What was not read, for the message on stderr.
+    pub unread: String,
+}
+
+impl fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "interrupted; not read: {}; no report was written",
+            self.unread
+        )
+    }
+}
+
+impl std::error::Error for Interrupted {}

@@ -11,6 +11,10 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match commands::run(cli) {
         Ok(status) => ExitCode::from(status),
+        Err(error) if error.is::<contactscan::error::Interrupted>() => {
+            eprintln!("contactscan: {error:#}");
+            ExitCode::from(130)
+        }
         Err(error) => {
             eprintln!("contactscan: error: {error:#}");
             ExitCode::from(2)

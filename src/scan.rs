@@ -23,6 +23,14 @@ pub struct Scan {
     /// In account order, then rule order.
     pub findings: Vec<Finding>,
     pub waivers: Vec<Waiver>,
+    /// Where findings are imported: the account whose Security Hub receives them (ASFF
+    /// `AwsAccountId`): the caller for live scans, else the management account, else `None`
+    /// (each scanned account imports its own).
+    pub importer_account_id: Option<String>,
+    /// AWS region of the run (ASFF), from the AWS configuration, else us-east-1.
+    pub region: String,
+    /// AWS partition (`aws`, `aws-cn`, `aws-us-gov`).
+    pub partition: String,
 }
 
 /// Counts over a scan, as reports summarise it.
@@ -46,6 +54,11 @@ impl Scan {
         scanned_at: String,
     ) -> Scan {
         let org = OrgFacts::of(&inventory);
+        let importer_account_id = inventory
+            .organization
+            .as_ref()
+            .map(|o| o.management_account_id.clone())
+            .filter(|id| !id.is_empty());
         let findings = evaluate(&rules.rules, &rules.env, &inventory, &org);
         Scan {
             source,
@@ -56,6 +69,9 @@ impl Scan {
             org,
             findings,
             waivers: Vec::new(),
+            importer_account_id,
+            region: "us-east-1".to_string(),
+            partition: "aws".to_string(),
         }
     }
 

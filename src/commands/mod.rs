@@ -1,5 +1,7 @@
 //! One module per subcommand; each returns the process exit status.
 
+mod collect;
+mod live;
 mod output;
 mod rules;
 mod scan;
@@ -10,6 +12,7 @@ use crate::cli::{Cli, Command, RulesCommand};
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Collect(args) => collect::run(args),
         Command::Rules { command } => match command {
             RulesCommand::List { rules } => rules::list(&rules),
             RulesCommand::Explain { id, rules } => rules::explain(&id, &rules),

@@ -8,11 +8,20 @@ use std::str::FromStr;
 
 use crate::scan::Scan;
 
-/// Options every reporter honours.
+/// Options reporters honour.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Whether the stream is a terminal that shows colour (table only).
     pub color: bool,
+    /// Mask email local parts and phone digits (`--redact`).
+    pub redact: bool,
+    /// ASFF: also emit PASS findings (`--include-passed`).
+    pub include_passed: bool,
+    /// SARIF: the file results point at when the snapshot is not under the working directory
+    /// (`--sarif-anchor`).
+    pub sarif_anchor: Option<std::path::PathBuf>,
+    /// The config file of the run, the SARIF anchor's fallback.
+    pub config_path: Option<std::path::PathBuf>,
 }
 
 /// The report formats.
