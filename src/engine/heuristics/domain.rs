@@ -9,6 +9,11 @@ static RESERVED: LazyLock<Vec<String>> =
     LazyLock::new(|| word_list(include_str!("../../../rules/data/reserved-domains.txt")));
 static TEMPLATES: LazyLock<Vec<String>> =
     LazyLock::new(|| word_list(include_str!("../../../rules/data/template-domains.txt")));
+static DISPOSABLE_EXCEPTIONS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    word_list(include_str!(
+        "../../../rules/data/disposable-exceptions.txt"
+    ))
+});
 static FREEMAIL: LazyLock<Vec<String>> =
     LazyLock::new(|| word_list(include_str!("../../../rules/data/freemail-providers.txt")));
 
@@ -66,16 +71,22 @@ pub fn placeholder_domain(email: &str, extra: &[String], allowed: &[String]) -> 
             "the domain {listed}, listed as a placeholder in extra_domains"
         ));
     }
-    if email_problem(&format!("x@{domain}")).is_none()
-        && !mailchecker::is_valid(&format!("x@{domain}"))
-    {
+    if is_disposable(&domain) {
         return Some(format!("the disposable inbox provider {domain}"));
     }
     None
 }
 
-/// The consumer mailbox provider of the address (from the list or `extra`), unless its
-/// domain is within `allowed`.
+/// Whether `domain` is a disposable inbox provider, per the `mailchecker` crate's list.
+fn is_disposable(domain: &str) -> bool {
+    let probe = format!("x@{domain}");
+    email_problem(&probe).is_none()
+        && !mailchecker::is_valid(&probe)
+        && find_within(domain, DISPOSABLE_EXCEPTIONS.iter()).is_none()
+}
+
+/// The consumer mailbox provider of the address (from the list, `extra`, or a disposable inbox
+/// provider), unless its domain is within `allowed`.
 pub fn freemail_provider(email: &str, extra: &[String], allowed: &[String]) -> Option<String> {
     let domain = email_domain(email);
     if domain.is_empty() || find_within(&domain, allowed).is_some() {
@@ -98,6 +109,10 @@ pub fn freemail_provider(email: &str, extra: &[String], allowed: &[String]) -> O
             }
         })
         .map(|_| registrable.clone())
+        .or_else(|| {
+            let template = find_within(&domain, RESERVED.iter().chain(TEMPLATES.iter())).is_some();
+            (!template && is_disposable(&domain)).then(|| format!("{domain} (a disposable inbox)"))
+        })
 }
 
 #[cfg(test)]
@@ -124,6 +139,8 @@ mod tests {
             ("security@testing-labs.de", false),
             ("security@example.com.au", false),
             ("security@corp.com", false),
+            ("security@test.de", false),
+            ("billing@email.com", true),
         ];
         for (email, placeholder) in cases {
             assert_eq!(

@@ -90,6 +90,16 @@ fn is_random_token(token: &str) -> bool {
     digits >= 3 && letters >= 3 && transitions >= 5
 }
 
+/// Whether `token` has the shape of an AWS secret access key: 40 base64 characters, mixed case.
+fn is_secret_access_key(token: &str) -> bool {
+    token.len() == 40
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'/' || b == b'+')
+        && token.bytes().any(|b| b.is_ascii_uppercase())
+        && token.bytes().any(|b| b.is_ascii_lowercase())
+}
+
 /// What secret `value` carries (access key id, credential assignment, token); `None` if none.
 pub fn sensitive_data(value: &str) -> Option<String> {
     let lowered = value.to_lowercase();
@@ -110,6 +120,9 @@ pub fn sensitive_data(value: &str) -> Option<String> {
                 "what looks like an AWS access key id ({}...)",
                 &token[..4]
             ));
+        }
+        if is_secret_access_key(token) {
+            return Some("what looks like an AWS secret access key (40 characters)".to_string());
         }
         if is_random_token(token) {
             return Some(format!(
@@ -166,6 +179,7 @@ mod tests {
             "Admin pwd=abc",
             "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
             "x9f8Gh2kLm4Np6Qr8St0Uv3Wx5",
+            "Security wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
         ] {
             assert!(sensitive_data(secret).is_some(), "{secret}");
         }

@@ -128,6 +128,20 @@ fn matches_name(compact: &str, name: &[Vec<String>]) -> Option<&'static str> {
     if name.len() < 2 {
         return None;
     }
+    // Several given names (Anna-Lena, Anne Marie): all of them, or their initials, with the surname.
+    if name.len() >= 3 {
+        let (last, given) = name.split_last()?;
+        let given_full: String = given.iter().map(|s| s[0].as_str()).collect();
+        let initials: String = given.iter().map(|s| &s[0][..1]).collect();
+        for last in last {
+            if compact == format!("{given_full}{last}") || compact == format!("{initials}{last}") {
+                return Some("given names and surname");
+            }
+        }
+        if compact == given_full {
+            return Some("given names");
+        }
+    }
     for last_spellings in &name[1..] {
         for first in first_spellings {
             for last in last_spellings {

@@ -9,7 +9,7 @@ use super::word_list;
 static FICTIONAL_PREFIXES: LazyLock<Vec<String>> =
     LazyLock::new(|| word_list(include_str!("../../../rules/data/fictional-phones.txt")));
 
-const ALLOWED_PUNCTUATION: &str = " +-().";
+const ALLOWED_PUNCTUATION: &str = " +-()";
 
 fn digits(phone: &str) -> String {
     phone.chars().filter(char::is_ascii_digit).collect()
@@ -75,10 +75,8 @@ fn international_problem(phone: &str) -> Option<String> {
         ]
         .into_iter()
         .flatten()
-        .any(|desc| {
-            desc.possible_length().contains(&length)
-                || desc.possible_local_length().contains(&length)
-        })
+        // Local-only lengths cannot be dialled with the country code, so they do not count.
+        .any(|desc| desc.possible_length().contains(&length))
     });
     if possible {
         None
@@ -99,6 +97,9 @@ fn international_digits(phone: &str) -> String {
         digits
     } else if let Some(rest) = trimmed.strip_prefix("00") {
         super::phone::digits(rest)
+    } else if let Some(national) = digits.strip_prefix('0') {
+        // Written nationally with a trunk 0: read as a UK number, the only drama ranges we know.
+        format!("44{national}")
     } else if digits.len() == 10 && !digits.starts_with('0') {
         format!("1{digits}")
     } else {
@@ -120,6 +121,14 @@ fn is_run(digits: &str) -> bool {
     same || step(1) || step(-1)
 }
 
+/// The length of the longest run (same, ascending or descending digits) that ends the number.
+fn trailing_run(digits: &str) -> usize {
+    (1..=digits.len())
+        .rev()
+        .find(|&n| is_run(&digits[digits.len() - n..]))
+        .unwrap_or(0)
+}
+
 /// Why `phone` is fictional or a dummy (NANP 555, Ofcom drama ranges, digit runs, or listed
 /// in `extra`); `None` when it is not.
 pub fn placeholder_phone(phone: &str, extra: &[String]) -> Option<String> {
@@ -137,10 +146,12 @@ pub fn placeholder_phone(phone: &str, extra: &[String]) -> Option<String> {
             .map(|p| p.national().to_string())
             .unwrap_or_else(|_| all.clone()),
     };
-    if is_run(&national) || is_run(&all) {
+    let plausible = all.len() <= 15;
+    if is_run(&national) || is_run(&all) || (plausible && trailing_run(&all) >= 8) {
         return Some(format!("the dummy digit run {all}"));
     }
     let nanp_line = match international.strip_prefix('1') {
+        Some(rest) if rest.len() == 10 && rest.starts_with("555") => Some(&rest[..7]),
         Some(rest) if rest.len() == 10 => Some(&rest[3..]),
         _ if all.len() == 7 => Some(all.as_str()),
         _ => None,
@@ -194,6 +205,8 @@ mod tests {
             "+999 1234567",
             "206+2661000",
             "+44 20 79",
+            "+1.206.266.1000",
+            "+44 20 7219 30",
         ] {
             assert!(phone_problem(bad).is_some(), "{bad:?} should be invalid");
         }
@@ -214,6 +227,9 @@ mod tests {
             ("+1 206 266 1000", false),
             ("+49 30 901820", false),
             ("+44 20 7123 4567", false),
+            ("07700 900461", true),
+            ("+49 1512 3456789", true),
+            ("+1 555 123 4567", true),
         ];
         for (phone, placeholder) in cases {
             assert_eq!(

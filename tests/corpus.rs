@@ -1,0 +1,153 @@
+//! Scores the quality rules on the labelled corpus (fixtures/corpus/contacts.jsonl): precision
+//! and recall per rule, printed as a table; fails below precision 0.98 or recall 0.95.
+
+use std::collections::BTreeMap;
+
+use contactscan::engine::RuleSet;
+use contactscan::finding::Status;
+use contactscan::inventory::{Account, AlternateContact, ContactType, Inventory, Slot, ACTIVE};
+use contactscan::scan::Scan;
+use serde::Deserialize;
+
+const MIN_PRECISION: f64 = 0.98;
+const MIN_RECALL: f64 = 0.95;
+
+#[derive(Deserialize)]
+struct Labelled {
+    id: String,
+    #[serde(rename = "type")]
+    contact_type: String,
+    name: String,
+    title: String,
+    email: String,
+    phone: String,
+    root_email: String,
+    expect: BTreeMap<String, String>,
+}
+
+#[derive(Default)]
+struct Score {
+    tp: usize,
+    fp: usize,
+    fn_: usize,
+    tn: usize,
+    misses: Vec<String>,
+}
+
+fn corpus() -> Vec<Labelled> {
+    let text = std::fs::read_to_string("fixtures/corpus/contacts.jsonl").expect("corpus file");
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("corpus line"))
+        .collect()
+}
+
+fn account(i: usize, item: &Labelled) -> Account {
+    let contact_type: ContactType = item.contact_type.parse().expect("contact type");
+    let mut slots = [Slot::Missing, Slot::Missing, Slot::Missing];
+    slots[contact_type.index()] = Slot::Registered(AlternateContact {
+        name: item.name.clone(),
+        title: item.title.clone(),
+        email_address: item.email.clone(),
+        phone_number: item.phone.clone(),
+    });
+    Account {
+        id: format!("{:012}", i + 1),
+        name: item.id.clone(),
+        email: item.root_email.clone(),
+        state: ACTIVE.to_string(),
+        slots,
+    }
+}
+
+#[test]
+fn quality_rules_meet_precision_and_recall_on_the_labelled_corpus() {
+    let items = corpus();
+    assert!(
+        items.len() >= 250,
+        "the corpus has {} contacts",
+        items.len()
+    );
+    let inventory = Inventory {
+        accounts: items
+            .iter()
+            .enumerate()
+            .map(|(i, c)| account(i, c))
+            .collect(),
+        ..Inventory::default()
+    };
+    let rules = RuleSet::load(None).expect("built-in rules");
+    let scan = Scan::run("corpus".into(), None, inventory, rules, String::new());
+    // rule id → account index → status
+    let mut verdicts: BTreeMap<&str, BTreeMap<usize, Status>> = BTreeMap::new();
+    for view in scan.views() {
+        if view.finding.contact_type.is_some() {
+            verdicts
+                .entry(view.rule.id.as_str())
+                .or_default()
+                .insert(view.finding.account, view.status());
+        }
+    }
+    let mut scores: BTreeMap<String, Score> = BTreeMap::new();
+    for (i, item) in items.iter().enumerate() {
+        for (rule, expected) in &item.expect {
+            let got = verdicts
+                .get(rule.as_str())
+                .and_then(|by_account| by_account.get(&i))
+                .copied();
+            assert_ne!(got, Some(Status::Error), "{} {rule}: ERROR", item.id);
+            let fails = got == Some(Status::Fail);
+            let should_fail = expected == "FAIL";
+            let score = scores.entry(rule.clone()).or_default();
+            match (should_fail, fails) {
+                (true, true) => score.tp += 1,
+                (false, false) => score.tn += 1,
+                (false, true) => {
+                    score.fp += 1;
+                    score
+                        .misses
+                        .push(format!("FP {} {:?}", item.id, item.email));
+                }
+                (true, false) => {
+                    score.fn_ += 1;
+                    score
+                        .misses
+                        .push(format!("FN {} {:?}", item.id, item.email));
+                }
+            }
+        }
+    }
+    println!(
+        "\n{:<34} {:>4} {:>4} {:>4} {:>4} {:>9} {:>7}",
+        "rule", "TP", "FP", "FN", "TN", "precision", "recall"
+    );
+    let mut below = Vec::new();
+    for (rule, s) in &scores {
+        let precision = if s.tp + s.fp == 0 {
+            1.0
+        } else {
+            s.tp as f64 / (s.tp + s.fp) as f64
+        };
+        let recall = if s.tp + s.fn_ == 0 {
+            1.0
+        } else {
+            s.tp as f64 / (s.tp + s.fn_) as f64
+        };
+        println!(
+            "{rule:<34} {:>4} {:>4} {:>4} {:>4} {precision:>9.3} {recall:>7.3}",
+            s.tp, s.fp, s.fn_, s.tn
+        );
+        for miss in &s.misses {
+            println!("    {miss}");
+        }
+        if precision < MIN_PRECISION || recall < MIN_RECALL {
+            below.push(format!(
+                "{rule}: precision {precision:.3}, recall {recall:.3}"
+            ));
+        }
+    }
+    assert!(
+        below.is_empty(),
+        "rules below precision {MIN_PRECISION} / recall {MIN_RECALL}: {below:#?}"
+    );
+}
