@@ -101,6 +101,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Inventory, InputError> {
             format!("the file is empty; {EXPECTED}"),
         ));
     }
+    check_nesting(name, bytes)?;
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let file: SnapshotFile = serde_path_to_error::deserialize(&mut deserializer)
         .map_err(|e| describe_json_error(name, e.path().to_string(), e.into_inner()))?;
@@ -108,6 +109,47 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Inventory, InputError> {
         .end()
         .map_err(|e| describe_json_error(name, String::new(), e))?;
     convert(name, file)
+}
+
+/// Deepest nesting of arrays and objects a snapshot may have (a real one has 5).
+const MAX_NESTING: usize = 32;
+
+/// Refuses absurdly nested JSON before parsing, even inside fields that are otherwise ignored.
+fn check_nesting(name: &str, bytes: &[u8]) -> Result<(), InputError> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let (mut line, mut column) = (1usize, 0usize);
+    for &b in bytes {
+        column += 1;
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(InputError::new(
+                        name,
+                        format!("line {line}, column {column}"),
+                        format!("JSON nested deeper than {MAX_NESTING} levels; {EXPECTED}"),
+                    ));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'\n' => {
+                line += 1;
+                column = 0;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn describe_json_error(name: &str, path: String, inner: serde_json::Error) -> InputError {

@@ -1,0 +1,558 @@
+//! The command line as users and CI run it: exit statuses, bad input, reports, rule docs.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+const DEMO: &str = "fixtures/demo-org.json";
+/// 2026-11-23T12:00:00Z, so outputs are reproducible.
+const EPOCH: &str = "1795435200";
+
+fn contactscan() -> Command {
+    let mut cmd = Command::cargo_bin("contactscan").expect("binary");
+    cmd.env("SOURCE_DATE_EPOCH", EPOCH).env("NO_COLOR", "1");
+    cmd
+}
+
+fn write(dir: &TempDir, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.path().join(name);
+    fs::write(&path, contents).expect("write fixture");
+    path
+}
+
+fn contact(kind: &str, email: &str) -> String {
+    format!(
+        r#"{{"AlternateContactType": "{kind}", "Name": "Security Operations", "Title": "SOC", "EmailAddress": "{email}", "PhoneNumber": "+1 206 266 1000"}}"#
+    )
+}
+
+/// A snapshot of one account whose three contacts are all good, plus `extra` JSON fields.
+fn clean_account(id: &str, extra: &str) -> String {
+    format!(
+        r#"{{"Id": "{id}", "Name": "prod", "Email": "root@harborlight.com", "AlternateContacts": [{}, {}, {}]{extra}}}"#,
+        contact("SECURITY", "security@harborlight.com"),
+        contact("BILLING", "billing@harborlight.com"),
+        contact("OPERATIONS", "cloud-ops@harborlight.com"),
+    )
+}
+
+fn snapshot(accounts: &[String]) -> String {
+    format!(
+        r#"{{"SchemaVersion": "contactscan/snapshot/v1", "Accounts": [{}]}}"#,
+        accounts.join(", ")
+    )
+}
+
+#[test]
+fn clean_snapshot_exits_0() {
+    let dir = TempDir::new().unwrap();
+    let path = write(
+        &dir,
+        "clean.json",
+        snapshot(&[clean_account("123456789012", "")]),
+    );
+    contactscan()
+        .args(["scan", "--input"])
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "1 accounts, 13 rules: 0 failed, 0 errors",
+        ));
+}
+
+#[test]
+fn failing_contacts_exit_1() {
+    contactscan()
+        .args(["scan", "--input", DEMO])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("security@yourcompany.com"));
+}
+
+#[test]
+fn fail_on_sets_the_threshold() {
+    // The demo's most severe FAIL is HIGH; it also has ERROR verdicts (exit 3 when not failing).
+    let run = |threshold: &str| {
+        contactscan()
+            .args(["scan", "--input", DEMO, "--fail-on", threshold])
+            .assert()
+    };
+    run("high").code(1);
+    run("critical").code(3);
+    run("never").code(3);
+    contactscan()
+        .args([
+            "scan",
+            "--input",
+            DEMO,
+            "--fail-on",
+            "never",
+            "--allow-incomplete",
+        ])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn unreadable_slot_is_error_and_exits_3() {
+    let dir = TempDir::new().unwrap();
+    let errors = r#", "Errors": [{"AlternateContactType": "SECURITY", "Code": "AccessDeniedException", "Message": "denied"}]"#;
+    let account = format!(
+        r#"{{"Id": "123456789012", "AlternateContacts": [{}, {}]{errors}}}"#,
+        contact("BILLING", "billing@harborlight.com"),
+        contact("OPERATIONS", "cloud-ops@harborlight.com"),
+    );
+    let path = write(&dir, "denied.json", snapshot(&[account]));
+    let output = contactscan()
+        .args(["scan", "--format", "json", "--input"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let security: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["contact_type"] == "SECURITY")
+        .collect();
+    assert!(!security.is_empty());
+    for finding in security {
+        assert_eq!(finding["status"], "ERROR", "{finding}");
+        assert!(finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("AccessDeniedException"));
+    }
+    contactscan()
+        .args(["scan", "--allow-incomplete", "--input"])
+        .arg(&path)
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn suspended_accounts_are_skipped_and_listed() {
+    let dir = TempDir::new().unwrap();
+    let path = write(
+        &dir,
+        "suspended.json",
+        snapshot(&[
+            clean_account("123456789012", ""),
+            r#"{"Id": "210987654321", "Name": "old", "Status": "SUSPENDED"}"#.to_string(),
+        ]),
+    );
+    let output = contactscan()
+        .args(["scan", "--format", "json", "--input"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["summary"]["accounts"], 1);
+    assert_eq!(report["summary"]["skipped_accounts"], 1);
+    assert_eq!(report["skipped_accounts"][0]["id"], "210987654321");
+    assert_eq!(report["skipped_accounts"][0]["state"], "SUSPENDED");
+    let findings = report["findings"].as_array().unwrap();
+    assert!(findings.iter().all(|f| f["account_id"] == "123456789012"));
+}
+
+/// Runs a scan that must be refused: exit 2, nothing on stdout, the message names `expected`.
+fn refused(args: &[&str], input: Option<&Path>, expected: &[&str]) {
+    let mut cmd = contactscan();
+    cmd.args(args);
+    if let Some(path) = input {
+        cmd.arg("--input").arg(path);
+    }
+    let output = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{args:?} {input:?}: stderr: {stderr}"
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "partial report on stdout: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for needle in expected {
+        assert!(stderr.contains(needle), "stderr lacks {needle:?}: {stderr}");
+    }
+}
+
+#[test]
+fn bad_snapshots_exit_2_naming_file_and_place() {
+    let dir = TempDir::new().unwrap();
+    let good = clean_account("123456789012", "");
+    let cases: Vec<(&str, Vec<u8>, Vec<&str>)> = vec![
+        ("empty.json", b"".to_vec(), vec!["empty.json", "empty"]),
+        ("blank.json", b"  \n".to_vec(), vec!["blank.json", "empty"]),
+        ("text.json", b"hello".to_vec(), vec!["text.json", "line 1, column 1", "not valid JSON"]),
+        ("binary.json", vec![0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0xfe], vec!["binary.json", "line 1"]),
+        ("truncated.json", snapshot(&[good.clone()]).as_bytes()[..60].to_vec(), vec!["truncated.json", "ends too early"]),
+        ("array.json", b"[1, 2]".to_vec(), vec!["array.json", "expected"]),
+        (
+            "schema.json",
+            br#"{"SchemaVersion": "contactscan/snapshot/v9", "Accounts": []}"#.to_vec(),
+            vec!["schema.json", "SchemaVersion", "contactscan/snapshot/v1"],
+        ),
+        (
+            "no-accounts.json",
+            br#"{"SchemaVersion": "contactscan/snapshot/v1"}"#.to_vec(),
+            vec!["no-accounts.json", "Accounts"],
+        ),
+        (
+            "bad-id.json",
+            snapshot(&[clean_account("12345", "")]).into_bytes(),
+            vec!["bad-id.json", "Accounts[0].Id", "12 digits"],
+        ),
+        (
+            "numeric-id.json",
+            br#"{"SchemaVersion": "contactscan/snapshot/v1", "Accounts": [{"Id": 123456789012}]}"#.to_vec(),
+            vec!["numeric-id.json", "Accounts[0].Id", "string"],
+        ),
+        (
+            "wrong-type.json",
+            br#"{"SchemaVersion": "contactscan/snapshot/v1", "Accounts": [{"Id": "123456789012", "AlternateContacts": [{"AlternateContactType": "SECURITY", "EmailAddress": 42}]}]}"#.to_vec(),
+            vec!["wrong-type.json", "Accounts[0].AlternateContacts[0].EmailAddress", "string"],
+        ),
+        (
+            "unknown-type.json",
+            br#"{"SchemaVersion": "contactscan/snapshot/v1", "Accounts": [{"Id": "123456789012", "AlternateContacts": [{"AlternateContactType": "LEGAL"}]}]}"#.to_vec(),
+            vec!["unknown-type.json", "Accounts[0].AlternateContacts[0].AlternateContactType", "LEGAL"],
+        ),
+        (
+            "twice-type.json",
+            snapshot(&[clean_account(
+                "123456789012",
+                r#", "Errors": [{"AlternateContactType": "BILLING", "Code": "X"}]"#,
+            )])
+            .into_bytes(),
+            vec!["twice-type.json", "Accounts[0].Errors[0]", "twice"],
+        ),
+        (
+            "twice-account.json",
+            snapshot(&[good.clone(), good.clone()]).into_bytes(),
+            vec!["twice-account.json", "Accounts[1].Id", "twice"],
+        ),
+        (
+            "nested.json",
+            format!(
+                r#"{{"SchemaVersion": "contactscan/snapshot/v1", "Accounts": [], "Deep": {}{}}}"#,
+                "[".repeat(100_000),
+                "]".repeat(100_000)
+            )
+            .into_bytes(),
+            vec!["nested.json", "nested deeper than"],
+        ),
+        (
+            "trailing.json",
+            format!("{} {{}}", snapshot(&[good.clone()])).into_bytes(),
+            vec!["trailing.json", "trailing"],
+        ),
+    ];
+    for (name, contents, expected) in cases {
+        let path = write(&dir, name, contents);
+        let report = dir.path().join(format!("{name}.report.json"));
+        refused(
+            &["scan", "--report", &format!("json={}", report.display())],
+            Some(&path),
+            &expected,
+        );
+        assert!(!report.exists(), "{name}: a report was written");
+    }
+    refused(
+        &["scan"],
+        Some(&dir.path().join("missing.json")),
+        &["missing.json", "cannot read"],
+    );
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    refused(
+        &["scan", "--input", DEMO, "--fail-on", "severe"],
+        None,
+        &["--fail-on", "severe"],
+    );
+    refused(
+        &["scan", "--input", DEMO, "--format", "pdf"],
+        None,
+        &["pdf"],
+    );
+    refused(
+        &["scan", "--input", DEMO, "--report", "json"],
+        None,
+        &["FORMAT=PATH"],
+    );
+    refused(
+        &["scan", "--input", DEMO, "--select", "no-such-rule*"],
+        None,
+        &["--select", "no-such-rule*", "matches no rule"],
+    );
+    refused(
+        &["scan", "--input", DEMO, "--ignore", "[bad"],
+        None,
+        &["--ignore", "invalid glob"],
+    );
+    refused(
+        &["scan", "--input", DEMO, "--frobnicate"],
+        None,
+        &["--frobnicate"],
+    );
+    refused(
+        &["rules", "explain", "no-such-rule"],
+        None,
+        &["no-such-rule", "rules list"],
+    );
+    let mut cmd = contactscan();
+    cmd.env("SOURCE_DATE_EPOCH", "yesterday");
+    let output = cmd.args(["scan", "--input", DEMO]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("SOURCE_DATE_EPOCH"));
+}
+
+#[test]
+fn select_and_ignore_narrow_the_rules() {
+    let output = contactscan()
+        .args([
+            "scan",
+            "--input",
+            DEMO,
+            "--format",
+            "json",
+            "--select",
+            "security-contact-*",
+            "--ignore",
+            "security-contact-consistent",
+        ])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    rules.sort();
+    rules.dedup();
+    assert_eq!(
+        rules,
+        [
+            "security-contact-freemail",
+            "security-contact-not-root-email",
+            "security-contact-registered",
+            "security-contact-shared-inbox"
+        ]
+    );
+}
+
+fn rule_dir(files: &[(&str, &str)]) -> TempDir {
+    let dir = TempDir::new().unwrap();
+    for (name, text) in files {
+        write(&dir, name, text);
+    }
+    dir
+}
+
+const USER_RULE: &str = r#"
+id = "org-security-contact-domain"
+title = "SECURITY contact is at harborlight.com"
+severity = "high"
+scope = "contact"
+contact_types = ["SECURITY"]
+applies = "contact != null"
+check = "email_domain(contact.email_address) == params.domain"
+evidence = "email_domain(contact.email_address)"
+message = "{contact.type} contact of {account.id} is at {evidence}, expected {params.domain}"
+[params]
+domain = "harborlight.com"
+"#;
+
+#[test]
+fn user_rules_run_beside_the_built_in_ones() {
+    let dir = rule_dir(&[("domain.toml", USER_RULE)]);
+    let output = contactscan()
+        .args([
+            "scan", "--input", DEMO, "--format", "json", "--select", "org-*", "--rules",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let failed: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "FAIL")
+        .collect();
+    assert_eq!(failed.len(), 3, "{failed:#?}");
+    assert!(failed.iter().any(|f| f["message"]
+        == "SECURITY contact of 666666666666 is at gmail.com, expected harborlight.com"));
+}
+
+#[test]
+fn broken_rule_files_exit_2_naming_file_and_expression() {
+    let base = USER_RULE.replace("org-security-contact-domain", "org-x");
+    let cases = [
+        (
+            "syntax.toml",
+            "id = ",
+            vec!["syntax.toml", "invalid rule file"],
+        ),
+        (
+            "unknown-key.toml",
+            &*format!("frobnicate = 1\n{base}"),
+            vec!["unknown-key.toml", "frobnicate"],
+        ),
+        (
+            "cel-syntax.toml",
+            &*base.replace(
+                r#"check = "email_domain(contact.email_address) == params.domain""#,
+                r#"check = "email_domain(contact.email_address == ""#,
+            ),
+            vec!["cel-syntax.toml", "check", "CEL syntax error"],
+        ),
+        (
+            "unknown-function.toml",
+            &*base.replace(
+                "email_domain(contact.email_address) ==",
+                "domain_of(contact.email_address) ==",
+            ),
+            vec!["unknown-function.toml", "check", "domain_of"],
+        ),
+        (
+            "unknown-variable.toml",
+            &*base.replace(
+                "applies = \"contact != null\"",
+                "applies = \"user != null\"",
+            ),
+            vec!["unknown-variable.toml", "applies", "user"],
+        ),
+        (
+            "bad-placeholder.toml",
+            &*base.replace("expected {params.domain}", "expected {params.nope}"),
+            vec!["bad-placeholder.toml", "message", "params.nope"],
+        ),
+        (
+            "duplicate.toml",
+            &*base.replace("org-x", "security-contact-registered"),
+            vec![
+                "duplicate.toml",
+                "security-contact-registered",
+                "already defined",
+            ],
+        ),
+        (
+            "bad-severity.toml",
+            &*base.replace("severity = \"high\"", "severity = \"urgent\""),
+            vec!["bad-severity.toml", "urgent"],
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let dir = rule_dir(&[(name, text)]);
+        let mut args = vec!["scan", "--input", DEMO, "--rules"];
+        let path = dir.path().to_str().unwrap().to_string();
+        args.push(&path);
+        refused(&args, None, &expected);
+    }
+}
+
+#[test]
+fn reports_are_written_to_files_in_one_run() {
+    let dir = TempDir::new().unwrap();
+    let first = dir.path().join("a.json");
+    let second = dir.path().join("b.txt");
+    contactscan()
+        .args(["scan", "--input", DEMO, "--format", "json"])
+        .arg("--report")
+        .arg(format!("json={}", first.display()))
+        .arg("--report")
+        .arg(format!("table={}", second.display()))
+        .assert()
+        .code(1);
+    let report: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&first).unwrap()).unwrap();
+    assert_eq!(report["summary"]["fail"], 17);
+    assert!(fs::read_to_string(&second)
+        .unwrap()
+        .contains("13 accounts (1 skipped, not ACTIVE)"));
+    let leftovers: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn finding_ids_are_stable_across_runs() {
+    let ids = || {
+        let output = contactscan()
+            .env("SOURCE_DATE_EPOCH", "1")
+            .args(["scan", "--input", DEMO, "--format", "json"])
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let first = ids();
+    assert_eq!(first, ids());
+    assert!(first.contains(&"security-contact-registered/333333333333/SECURITY".to_string()));
+    assert!(first.contains(&"security-contact-consistent/444444444444".to_string()));
+    let unique: std::collections::HashSet<_> = first.iter().collect();
+    assert_eq!(unique.len(), first.len());
+}
+
+#[test]
+fn rules_list_and_explain_come_from_the_rule_files() {
+    let output = contactscan().args(["rules", "list"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let listing = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(listing.lines().count(), 13);
+    assert!(listing.contains("contact-email-placeholder-domain  high"));
+    contactscan()
+        .args(["rules", "explain", "security-contact-registered"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Why it matters"))
+        .stdout(predicate::str::contains("Example that fails"))
+        .stdout(predicate::str::contains(
+            "aws account put-alternate-contact",
+        ))
+        .stdout(predicate::str::contains("Account.1"));
+    let dir = rule_dir(&[("domain.toml", USER_RULE)]);
+    contactscan()
+        .args(["rules", "explain", "org-security-contact-domain", "--rules"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("email_domain(email)"));
+}
+
+#[test]
+fn demo_table_and_json_are_unchanged() {
+    let table = contactscan()
+        .args(["scan", "--input", DEMO])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!("demo_table", String::from_utf8(table.stdout).unwrap());
+    let json = contactscan()
+        .args(["scan", "--input", DEMO, "--format", "json"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!("demo_json", String::from_utf8(json.stdout).unwrap());
+}
