@@ -195,7 +195,7 @@ fn bad_snapshots_exit_2_naming_file_and_place() {
         ("blank.json", b"  \n".to_vec(), vec!["blank.json", "empty"]),
         ("text.json", b"hello".to_vec(), vec!["text.json", "line 1, column 1", "not valid JSON"]),
         ("binary.json", vec![0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0xfe], vec!["binary.json", "line 1"]),
-        ("truncated.json", snapshot(&[good.clone()]).as_bytes()[..60].to_vec(), vec!["truncated.json", "ends too early"]),
+        ("truncated.json", snapshot(std::slice::from_ref(&good)).as_bytes()[..60].to_vec(), vec!["truncated.json", "ends too early"]),
         ("array.json", b"[1, 2]".to_vec(), vec!["array.json", "expected"]),
         (
             "schema.json",
@@ -253,7 +253,7 @@ fn bad_snapshots_exit_2_naming_file_and_place() {
         ),
         (
             "trailing.json",
-            format!("{} {{}}", snapshot(&[good.clone()])).into_bytes(),
+            format!("{} {{}}", snapshot(std::slice::from_ref(&good))).into_bytes(),
             vec!["trailing.json", "trailing"],
         ),
     ];
