@@ -24,6 +24,8 @@ pub enum Command {
     Scan(ScanArgs),
     /// Read alternate contacts from AWS and write them to a snapshot file (evidence, offline scans).
     Collect(CollectArgs),
+    /// Write a commented starter contactscan.toml for this organization.
+    Init(InitArgs),
     /// List the rules or explain one.
     Rules {
         #[command(subcommand)]
@@ -98,6 +100,24 @@ pub struct CollectArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Read the organization from this snapshot instead of live AWS accounts.
+    #[arg(long, value_name = "SNAPSHOT", conflicts_with_all = ["org", "role_name", "profile"])]
+    pub input: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub live: LiveArgs,
+
+    /// Where to write the config.
+    #[arg(long, value_name = "FILE", default_value = "contactscan.toml")]
+    pub output: PathBuf,
+
+    /// Overwrite the file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Scan this snapshot file (contactscan/snapshot/v1) instead of live AWS accounts.
     #[arg(long, value_name = "SNAPSHOT", conflicts_with_all = ["org", "role_name", "profile", "save_snapshot"])]
@@ -120,6 +140,10 @@ pub struct ScanArgs {
     /// Skip rules whose id matches one of these globs.
     #[arg(long, value_name = "GLOB,..", value_delimiter = ',')]
     pub ignore: Vec<String>,
+
+    /// Config file with rule overrides and waivers (default: ./contactscan.toml if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Format of the report on standard output: table, json, asff, sarif, junit, markdown.
     #[arg(long, value_name = "FORMAT", default_value = "table")]

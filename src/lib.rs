@@ -5,6 +5,7 @@
 //! decides the exit status; [`report`] writes them out.
 
 pub mod clock;
+pub mod config;
 pub mod engine;
 pub mod error;
 pub mod finding;

@@ -1,18 +1,88 @@
-//! Policy: what the organization accepts (waivers) and when a run fails (exit status).
+//! Policy: waivers turn accepted FAILs into WAIVED, and the verdicts decide the exit status.
+
+use chrono::NaiveDate;
+use globset::GlobSet;
 
 use crate::finding::{Severity, Status};
+use crate::inventory::ContactType;
 use crate::scan::Scan;
 
-/// An accepted exception: turns matching FAIL findings into WAIVED until it expires.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An accepted exception: turns matching FAIL findings into WAIVED through its last day.
+#[derive(Debug, Clone)]
 pub struct Waiver {
+    /// Rule ids or globs, as written.
     pub rules: Vec<String>,
+    /// The same, compiled.
+    pub rule_globs: GlobSet,
+    /// Account ids, or `*`.
     pub accounts: Vec<String>,
-    pub contact_types: Option<Vec<String>>,
+    /// The contact types it covers; all (and account-scope findings) when `None`.
+    pub contact_types: Option<Vec<ContactType>>,
     pub reason: String,
     pub owner: String,
-    /// `YYYY-MM-DD`; the waiver applies through the end of that day, UTC.
+    /// The last day, `YYYY-MM-DD`, as reports show it.
     pub expires: String,
+    /// The same day, for comparisons: the waiver applies through its end, UTC.
+    pub last_day: NaiveDate,
+}
+
+impl Waiver {
+    /// Whether the waiver still applies on `today` (UTC).
+    pub fn is_live(&self, today: NaiveDate) -> bool {
+        today <= self.last_day
+    }
+
+    fn covers(&self, rule_id: &str, account_id: &str, contact_type: Option<ContactType>) -> bool {
+        self.rule_globs.is_match(rule_id)
+            && self.accounts.iter().any(|a| a == "*" || a == account_id)
+            && match (&self.contact_types, contact_type) {
+                (None, _) => true,
+                (Some(types), Some(t)) => types.contains(&t),
+                (Some(_), None) => false,
+            }
+    }
+}
+
+/// What applying waivers found worth a warning (indices into the scan's waivers).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct WaiverUse {
+    /// Live waivers that matched no FAIL in this run.
+    pub stale: Vec<usize>,
+    /// Waivers past their last day: they no longer apply.
+    pub expired: Vec<usize>,
+}
+
+/// Turns each FAIL that a live waiver covers into WAIVED; PASS and ERROR are never waived.
+pub fn apply_waivers(scan: &mut Scan, today: NaiveDate) -> WaiverUse {
+    let live: Vec<bool> = scan.waivers.iter().map(|w| w.is_live(today)).collect();
+    let mut used = vec![false; scan.waivers.len()];
+    for finding in scan
+        .findings
+        .iter_mut()
+        .filter(|f| f.status == Status::Fail)
+    {
+        let rule_id = &scan.rules[finding.rule].id;
+        let account_id = &scan.inventory.accounts[finding.account].id;
+        if let Some(index) = scan
+            .waivers
+            .iter()
+            .enumerate()
+            .position(|(i, w)| live[i] && w.covers(rule_id, account_id, finding.contact_type))
+        {
+            finding.status = Status::Waived;
+            finding.waiver = Some(index);
+            used[index] = true;
+        }
+    }
+    let mut report = WaiverUse::default();
+    for (i, is_live) in live.iter().enumerate() {
+        if !is_live {
+            report.expired.push(i);
+        } else if !used[i] {
+            report.stale.push(i);
+        }
+    }
+    report
 }
 
 /// The threshold of `--fail-on`: FAILs at or above it make the exit status 1.

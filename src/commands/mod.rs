@@ -1,6 +1,7 @@
 //! One module per subcommand; each returns the process exit status.
 
 mod collect;
+mod init;
 mod live;
 mod output;
 mod rules;
@@ -13,6 +14,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Collect(args) => collect::run(args),
+        Command::Init(args) => init::run(args),
         Command::Rules { command } => match command {
             RulesCommand::List { rules } => rules::list(&rules),
             RulesCommand::Explain { id, rules } => rules::explain(&id, &rules),

@@ -31,6 +31,11 @@ pub fn to_file(format: Format, scan: &Scan, options: &Options, path: &Path) -> a
     atomic_write(path, |out| report::write(format, scan, options, out))
 }
 
+/// Writes `text` to `path`, atomically like reports.
+pub fn text_to_file(text: &str, path: &Path) -> anyhow::Result<()> {
+    atomic_write(path, |out| out.write_all(text.as_bytes()))
+}
+
 /// Writes a snapshot of `inventory` to `path`, atomically like reports.
 pub fn snapshot_to_file(inventory: &Inventory, path: &Path) -> anyhow::Result<()> {
     atomic_write(path, |out| snapshot::write(inventory, out))

@@ -1,6 +1,7 @@
-//! `contactscan scan`: read, evaluate, report, and decide the exit status.
+//! `contactscan scan`: read, evaluate, apply the policy, report, and decide the exit status.
 
 use contactscan::clock;
+use contactscan::config::{self, Config};
 use contactscan::engine::RuleSet;
 use contactscan::policy;
 use contactscan::report::Options;
@@ -12,9 +13,13 @@ use crate::commands::{live, output};
 
 pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     let mut rules = RuleSet::load(args.rules.rules.as_deref())?;
+    let config = config::locate(args.config.as_deref())
+        .map(|path| config::load(&path, &mut rules))
+        .transpose()?;
     rules.select(&args.select, &args.ignore)?;
-    let scanned_at = clock::rfc3339(clock::now()?);
-    let scan = match &args.input {
+    let now = clock::now()?;
+    let scanned_at = clock::rfc3339(now);
+    let mut scan = match &args.input {
         Some(path) => {
             let inventory = snapshot::read(path)?;
             let source = format!("snapshot:{}", path.display());
@@ -32,12 +37,18 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
             scan
         }
     };
+    let config_path = config.as_ref().map(|c| c.path.clone());
+    if let Some(Config { waivers, .. }) = config {
+        scan.waivers = waivers;
+        let used = policy::apply_waivers(&mut scan, now.date_naive());
+        warn_about_waivers(&scan, used);
+    }
     let options = Options {
         color: false,
         redact: args.redact,
         include_passed: args.include_passed,
         sarif_anchor: args.sarif_anchor.clone(),
-        config_path: None,
+        config_path,
     };
     for (format, path) in &args.report {
         output::to_file(*format, &scan, &options, path)?;
@@ -49,4 +60,26 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         args.allow_incomplete,
         0,
     ))
+}
+
+fn warn_about_waivers(scan: &Scan, used: policy::WaiverUse) {
+    let describe = |i: usize| {
+        let w = &scan.waivers[i];
+        format!(
+            "rules {} on accounts {} (owner {})",
+            w.rules.join(","),
+            w.accounts.join(","),
+            w.owner
+        )
+    };
+    for i in used.expired {
+        eprintln!(
+            "contactscan: warning: waiver for {} expired on {} and no longer applies",
+            describe(i),
+            scan.waivers[i].expires
+        );
+    }
+    for i in used.stale {
+        eprintln!("contactscan: warning: waiver for {} matched no failing finding: remove it if the issue is fixed", describe(i));
+    }
 }

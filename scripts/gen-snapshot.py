@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Writes a synthetic snapshot (contactscan/snapshot/v1) of N accounts to stdout, for benchmarks.
+
+The shape follows real organizations: most accounts share the central security@ list and the
+finance and cloud-operations inboxes, teams own their accounts' OPERATIONS contacts, and a few
+per cent carry the defects the rules look for (personal inboxes, placeholders, gaps).
+Deterministic for a given N (seeded), so benchmark runs are comparable.
+"""
+import json
+import random
+import sys
+
+def main():
+    n = int(sys.argv[1])
+    rng = random.Random(n)
+    teams = [f"team{t:03d}" for t in range(200)]
+    people = [("Marco", "Rossi"), ("Anna", "Schmidt"), ("Li", "Wei"), ("Sara", "Lopez"), ("Jon", "Berg")]
+    accounts = []
+    for i in range(n):
+        team = rng.choice(teams)
+        roll = rng.random()
+        security = {"AlternateContactType": "SECURITY", "Name": "Security Operations", "Title": "SOC",
+                    "EmailAddress": "security@harborlight.com", "PhoneNumber": "+1 206 266 1000"}
+        if roll < 0.02:
+            first, last = rng.choice(people)
+            security.update(Name=f"{first} {last}", EmailAddress=f"{first.lower()}.{last.lower()}@harborlight.com")
+        elif roll < 0.03:
+            security.update(EmailAddress="security@yourcompany.com", PhoneNumber="+1 206 555 0100")
+        elif roll < 0.04:
+            security.update(EmailAddress=f"{team}.sec@gmail.com")
+        contacts = [
+            security,
+            {"AlternateContactType": "BILLING", "Name": "Finance", "Title": "Accounts Payable",
+             "EmailAddress": "aws-billing@harborlight.com", "PhoneNumber": "+1 206 266 1001"},
+            {"AlternateContactType": "OPERATIONS", "Name": f"{team} on-call", "Title": "Platform",
+             "EmailAddress": f"{team}-oncall@harborlight.com", "PhoneNumber": f"+1 206 266 {1100 + teams.index(team)}"},
+        ]
+        if roll > 0.97:
+            contacts.pop(0)
+        accounts.append({
+            "Id": f"{100000000000 + i:012d}",
+            "Name": f"{team}-{i}",
+            "Email": f"aws-root+{i}@harborlight.com",
+            "State": "SUSPENDED" if roll > 0.995 else "ACTIVE",
+            "AlternateContacts": contacts,
+        })
+    json.dump({"SchemaVersion": "contactscan/snapshot/v1", "CollectedAt": "2026-11-23T12:00:00Z",
+               "Organization": {"Id": "o-bench00000", "ManagementAccountId": "100000000000"},
+               "Accounts": accounts}, sys.stdout, indent=1)
+    sys.stdout.write("\n")
+
+if __name__ == "__main__":
+    main()
