@@ -164,19 +164,22 @@ impl<'a> FindingView<'a> {
         }
     }
 
-    /// What the finding says: the rule's message for FAIL/WAIVED, the reason for ERROR.
+    /// What the finding says: the rule's message for FAIL/WAIVED, its title (the state that
+    /// holds) for PASS, the reason for ERROR.
     pub fn message(&self) -> String {
-        let subject = match self.finding.contact_type {
-            Some(t) => format!("account {} {t} contact", self.account.id),
-            None => format!("account {}", self.account.id),
-        };
         match self.finding.status {
             Status::Fail | Status::Waived => self.rule.message.render(&self.input()),
-            Status::Pass => format!("Passed: {} ({subject})", self.rule.title),
-            Status::Error => format!(
-                "No verdict for {subject}: {}",
-                self.finding.detail.as_deref().unwrap_or("unknown error")
-            ),
+            Status::Pass => self.rule.title.clone(),
+            Status::Error => {
+                let subject = match self.finding.contact_type {
+                    Some(t) => format!("account {} {t} contact", self.account.id),
+                    None => format!("account {}", self.account.id),
+                };
+                format!(
+                    "No verdict for {subject}: {}",
+                    self.finding.detail.as_deref().unwrap_or("unknown error")
+                )
+            }
         }
     }
 

@@ -36,35 +36,46 @@ pub fn evaluate(
 ) -> Vec<Finding> {
     let params: Vec<Value> = rules.iter().map(params_value).collect();
     let org_value = org.to_cel();
-    let per_account: Vec<Vec<Finding>> = inventory
+    // Large chunks, each with its own evaluator, so each memo serves many accounts.
+    let chunk = inventory
         .accounts
-        .par_iter()
+        .len()
+        .div_ceil(4 * rayon::current_num_threads())
+        .max(256);
+    let per_chunk: Vec<Vec<Finding>> = inventory
+        .accounts
+        .par_chunks(chunk)
         .enumerate()
-        .filter(|(_, account)| account.is_active())
-        .map_init(
-            || Evaluator {
-                ctx: root_context(env),
+        .map(|(chunk_index, accounts)| {
+            let root = root_context(env);
+            let mut evaluator = Evaluator {
+                scopes: rules
+                    .iter()
+                    .zip(&params)
+                    .map(|(rule, params)| rule_scope(&root, rule, params, &org_value))
+                    .collect(),
                 memo: vec![HashMap::new(); rules.len()],
                 key: String::new(),
-            },
-            |evaluator, (index, account)| {
-                let mut findings = Vec::new();
+            };
+            let mut findings = Vec::new();
+            for (offset, account) in accounts.iter().enumerate() {
+                if !account.is_active() {
+                    continue;
+                }
                 for (rule_index, rule) in rules.iter().enumerate() {
                     evaluator.rule_on_account(
                         rule_index,
                         rule,
-                        &params[rule_index],
-                        &org_value,
-                        index,
+                        chunk_index * chunk + offset,
                         account,
                         &mut findings,
                     );
                 }
-                findings
-            },
-        )
+            }
+            findings
+        })
         .collect();
-    per_account.into_iter().flatten().collect()
+    per_chunk.into_iter().flatten().collect()
 }
 
 fn params_value(rule: &Rule) -> Value {
@@ -84,8 +95,26 @@ fn params_value(rule: &Rule) -> Value {
     })
 }
 
-struct Evaluator {
-    ctx: Context<'static, 'static>,
+/// A scope per rule over the root context, with the variables that do not change from one
+/// account to the next (`params`, `org`) bound once.
+fn rule_scope<'p>(
+    root: &'p Context<'static, 'static>,
+    rule: &Rule,
+    params: &Value,
+    org: &Value,
+) -> Context<'p, 'static> {
+    let mut scope = root.new_inner_scope();
+    if rule.reads.params {
+        scope.add_variable_from_value("params", params.clone());
+    }
+    if rule.reads.org {
+        scope.add_variable_from_value("org", org.clone());
+    }
+    scope
+}
+
+struct Evaluator<'p> {
+    scopes: Vec<Context<'p, 'static>>,
     memo: Vec<HashMap<String, Outcome>>,
     key: String,
 }
@@ -106,14 +135,11 @@ fn unreadable(account: &Account, types: &[ContactType]) -> Option<Arc<str>> {
     })
 }
 
-impl Evaluator {
-    #[allow(clippy::too_many_arguments)]
+impl Evaluator<'_> {
     fn rule_on_account(
         &mut self,
         rule_index: usize,
         rule: &Rule,
-        params: &Value,
-        org: &Value,
         account_index: usize,
         account: &Account,
         out: &mut Vec<Finding>,
@@ -129,7 +155,7 @@ impl Evaluator {
             };
             let outcome = match unreadable(account, needed) {
                 Some(why) => Outcome::Error(why),
-                None => self.outcome(rule_index, rule, params, org, account, contact_type),
+                None => self.outcome(rule_index, rule, account, contact_type),
             };
             let (status, detail) = match outcome {
                 Outcome::NotApplicable => continue,
@@ -152,8 +178,6 @@ impl Evaluator {
         &mut self,
         rule_index: usize,
         rule: &Rule,
-        params: &Value,
-        org: &Value,
         account: &Account,
         contact_type: Option<ContactType>,
     ) -> Outcome {
@@ -161,7 +185,7 @@ impl Evaluator {
         if let Some(outcome) = self.memo[rule_index].get(self.key.as_str()) {
             return outcome.clone();
         }
-        let mut scope = self.ctx.new_inner_scope();
+        let mut scope = self.scopes[rule_index].new_inner_scope();
         if rule.reads.account {
             scope.add_variable_from_value("account", account_value(account));
         }
@@ -172,8 +196,6 @@ impl Evaluator {
         if rule.reads.contacts {
             scope.add_variable_from_value("contacts", contacts_value(account));
         }
-        scope.add_variable_from_value("params", params.clone());
-        scope.add_variable_from_value("org", org.clone());
         let outcome = run(rule, &scope);
         let memo = &mut self.memo[rule_index];
         if memo.len() < MEMO_LIMIT {

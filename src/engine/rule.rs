@@ -68,6 +68,8 @@ pub struct Reads {
     pub account: bool,
     pub contact: bool,
     pub contacts: bool,
+    pub params: bool,
+    pub org: bool,
 }
 
 /// A compiled CEL condition with its source text.
@@ -152,6 +154,8 @@ impl Rule {
             reads.account |= refs.has_variable("account");
             reads.contact |= refs.has_variable("contact");
             reads.contacts |= refs.has_variable("contacts");
+            reads.params |= refs.has_variable("params");
+            reads.org |= refs.has_variable("org");
         }
         for (name, value) in &file.params {
             functions::param_to_cel(value).map_err(|e| error(&format!("params.{name}"), e))?;

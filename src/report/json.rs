@@ -1,10 +1,15 @@
 //! The JSON report: every finding, PASS included, streamed one finding at a time.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::finding::Status;
+use crate::report::redact::Redactor;
+use crate::report::Options;
 use crate::scan::{FindingView, Scan};
 
 #[derive(Serialize)]
@@ -32,8 +37,8 @@ struct Skipped<'a> {
 
 #[derive(Serialize)]
 struct Waiver<'a> {
-    reason: &'a str,
-    owner: &'a str,
+    reason: Cow<'a, str>,
+    owner: Cow<'a, str>,
     expires: &'a str,
 }
 
@@ -48,13 +53,14 @@ struct Finding<'a> {
     contact_type: Option<&'static str>,
     title: &'a str,
     message: String,
-    evidence: Option<&'a str>,
-    remediation: String,
+    evidence: Option<Cow<'a, str>>,
+    /// `null` on PASS findings: there is nothing to fix.
+    remediation: Option<String>,
     waiver: Option<Waiver<'a>>,
     compliance: &'a BTreeMap<String, Vec<String>>,
 }
 
-fn finding<'a>(view: &FindingView<'a>) -> Finding<'a> {
+fn finding<'a>(view: &FindingView<'a>, redactor: &Redactor) -> Finding<'a> {
     Finding {
         id: view.id(),
         rule_id: &view.rule.id,
@@ -64,17 +70,20 @@ fn finding<'a>(view: &FindingView<'a>) -> Finding<'a> {
         account_name: &view.account.name,
         contact_type: view.finding.contact_type.map(|t| t.as_str()),
         title: &view.rule.title,
-        message: view.message(),
-        evidence: view.evidence(),
-        remediation: view.remediation(),
+        message: redactor.string(view.message()),
+        evidence: view.evidence().map(|e| redactor.text(e)),
+        remediation: (view.status() != Status::Pass).then(|| redactor.string(view.remediation())),
         waiver: view.waiver().map(|w| Waiver {
-            reason: &w.reason,
-            owner: &w.owner,
+            reason: redactor.text(&w.reason),
+            owner: redactor.text(&w.owner),
             expires: &w.expires,
         }),
         compliance: &view.rule.compliance,
     }
 }
+
+/// Findings one thread renders at a time.
+const FINDINGS_PER_CHUNK: usize = 4096;
 
 /// Writes one top-level `"key": value,` line.
 fn head<T: Serialize + ?Sized>(out: &mut dyn Write, key: &str, value: &T) -> io::Result<()> {
@@ -84,7 +93,8 @@ fn head<T: Serialize + ?Sized>(out: &mut dyn Write, key: &str, value: &T) -> io:
 }
 
 /// Writes the report; the findings array is streamed, never built in memory.
-pub fn write(scan: &Scan, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<()> {
+    let redactor = Redactor::for_scan(scan, options);
     let s = scan.summary();
     writeln!(out, "{{")?;
     head(
@@ -119,9 +129,25 @@ pub fn write(scan: &Scan, out: &mut dyn Write) -> io::Result<()> {
         .collect();
     head(out, "skipped_accounts", &skipped[..])?;
     write!(out, "  \"findings\": [")?;
-    for (i, view) in scan.views().enumerate() {
-        out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
-        serde_json::to_writer(&mut *out, &finding(&view))?;
+    // Findings are rendered in parallel, a batch of chunks at a time, and written in order.
+    let batch = FINDINGS_PER_CHUNK * rayon::current_num_threads();
+    for (b, findings) in scan.findings.chunks(batch).enumerate() {
+        let rendered: Vec<io::Result<Vec<u8>>> = findings
+            .par_chunks(FINDINGS_PER_CHUNK)
+            .enumerate()
+            .map(|(c, chunk)| {
+                let mut buffer = Vec::with_capacity(chunk.len() * 512);
+                for (i, f) in chunk.iter().enumerate() {
+                    let first = b == 0 && c == 0 && i == 0;
+                    buffer.extend_from_slice(if first { b"\n    " } else { b",\n    " });
+                    serde_json::to_writer(&mut buffer, &finding(&scan.view(f), &redactor))?;
+                }
+                Ok(buffer)
+            })
+            .collect();
+        for buffer in rendered {
+            out.write_all(&buffer?)?;
+        }
     }
     if !scan.findings.is_empty() {
         write!(out, "\n  ")?;

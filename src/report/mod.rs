@@ -1,6 +1,14 @@
 //! Reporters: one file per format, each writing a finished [`Scan`] to a stream.
+//!
+//! Every reporter streams: it writes findings as it walks them, holding at most a chunk of
+//! test cases (JUnit) or a few counters, never a second copy of the findings.
 
+pub mod asff;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod redact;
+pub mod sarif;
 pub mod table;
 
 use std::io::{self, Write};
@@ -27,13 +35,23 @@ pub struct Options {
 /// The report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Terminal table of FAIL, ERROR and WAIVED findings.
     Table,
+    /// Every finding, PASS included.
     Json,
+    /// AWS Security Finding Format, for Security Hub's BatchImportFindings.
+    Asff,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// JUnit XML, one test suite per rule.
+    Junit,
+    /// Markdown summary, for a job summary or a merge-request comment.
+    Markdown,
 }
 
 impl Format {
     /// The names `--format` and `--report` accept.
-    pub const NAMES: &'static str = "table, json";
+    pub const NAMES: &'static str = "table, json, asff, sarif, junit, markdown";
 }
 
 impl FromStr for Format {
@@ -42,6 +60,10 @@ impl FromStr for Format {
         match s {
             "table" => Ok(Format::Table),
             "json" => Ok(Format::Json),
+            "asff" => Ok(Format::Asff),
+            "sarif" => Ok(Format::Sarif),
+            "junit" => Ok(Format::Junit),
+            "markdown" => Ok(Format::Markdown),
             other => Err(format!(
                 "unknown format {other:?}: expected one of {}",
                 Format::NAMES
@@ -59,6 +81,10 @@ pub fn write(
 ) -> io::Result<()> {
     match format {
         Format::Table => table::write(scan, options, out),
-        Format::Json => json::write(scan, out),
+        Format::Json => json::write(scan, options, out),
+        Format::Asff => asff::write(scan, options, out),
+        Format::Sarif => sarif::write(scan, options, out),
+        Format::Junit => junit::write(scan, options, out),
+        Format::Markdown => markdown::write(scan, options, out),
     }
 }

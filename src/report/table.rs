@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 
 use crate::finding::{Severity, Status};
+use crate::report::redact::Redactor;
 use crate::report::Options;
 use crate::scan::Scan;
 
@@ -30,6 +31,7 @@ fn status_style(status: Status, severity: Severity) -> Style {
 /// Writes the table.
 pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<()> {
     let color = options.color;
+    let redactor = Redactor::for_scan(scan, options);
     let bold = Style::new().bold();
     let mut current_account = None;
     for view in scan.views().filter(|v| v.status() != Status::Pass) {
@@ -57,13 +59,15 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
             paint(color, status_style(view.status(), view.severity()), &label),
             view.rule.id,
             view.finding.contact_type.map_or("-", |t| t.as_str()),
-            view.message()
+            redactor.string(view.message())
         )?;
         if let Some(waiver) = view.waiver() {
             writeln!(
                 out,
                 "           waived until {} by {}: {}",
-                waiver.expires, waiver.owner, waiver.reason
+                waiver.expires,
+                redactor.text(&waiver.owner),
+                redactor.text(&waiver.reason)
             )?;
         }
     }

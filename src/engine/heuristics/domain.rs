@@ -1,14 +1,18 @@
 //! Domains that cannot reach the company: reserved, template, disposable and consumer ones.
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use super::email::{email_domain, email_problem};
+use super::email::email_domain;
 use super::word_list;
 
 static RESERVED: LazyLock<Vec<String>> =
     LazyLock::new(|| word_list(include_str!("../../../rules/data/reserved-domains.txt")));
 static TEMPLATES: LazyLock<Vec<String>> =
     LazyLock::new(|| word_list(include_str!("../../../rules/data/template-domains.txt")));
+/// The `mailchecker` crate's disposable domains, hashed once (its own lookup scans a list).
+static DISPOSABLE: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| mailchecker::blacklist().into_iter().collect());
 static DISPOSABLE_EXCEPTIONS: LazyLock<Vec<String>> = LazyLock::new(|| {
     word_list(include_str!(
         "../../../rules/data/disposable-exceptions.txt"
@@ -77,12 +81,14 @@ pub fn placeholder_domain(email: &str, extra: &[String], allowed: &[String]) -> 
     None
 }
 
-/// Whether `domain` is a disposable inbox provider, per the `mailchecker` crate's list.
+/// Whether `domain` or a parent of it is a disposable inbox provider, per the `mailchecker`
+/// crate's list.
 fn is_disposable(domain: &str) -> bool {
-    let probe = format!("x@{domain}");
-    email_problem(&probe).is_none()
-        && !mailchecker::is_valid(&probe)
-        && find_within(domain, DISPOSABLE_EXCEPTIONS.iter()).is_none()
+    let listed = std::iter::successors(Some(domain), |d| {
+        d.split_once('.').map(|(_, parent)| parent)
+    })
+    .any(|candidate| DISPOSABLE.contains(candidate));
+    listed && find_within(domain, DISPOSABLE_EXCEPTIONS.iter()).is_none()
 }
 
 /// The consumer mailbox provider of the address (from the list, `extra`, or a disposable inbox

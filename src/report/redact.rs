@@ -1,0 +1,235 @@
+//! `--redact`: masks email local parts and phone digits in rendered report text.
+//!
+//! Works on finished strings (messages, evidence, remediation, waiver notes), so every format
+//! redacts the same way whatever the rule's message template says:
+//! - an email's local part keeps its first and last character (`security@corp.com` becomes
+//!   `s******y@corp.com`; one or two characters become `*`); the domain stays visible;
+//! - a phone number keeps its leading `+`, its separators and its last two digits
+//!   (`+1 206 266 1000` becomes `+* *** *** **00`).
+//!
+//! A phone number is a run of digits, spaces and `+-.()` with 7 or more digits, not touching a
+//! letter or digit. Left alone: the scan's account ids (on their own or in ARNs), so findings
+//! stay attributable, and ISO dates (`2027-03-31`).
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+use crate::report::Options;
+use crate::scan::Scan;
+
+/// Masks contact data in report text when `--redact` is on; a no-op otherwise.
+pub struct Redactor<'a> {
+    on: bool,
+    /// Account ids stay visible: a bare 12-digit number that is not one of them may be a phone.
+    accounts: HashSet<&'a str>,
+}
+
+impl<'a> Redactor<'a> {
+    /// A redactor that keeps `accounts` visible.
+    pub fn new(on: bool, accounts: impl IntoIterator<Item = &'a str>) -> Self {
+        let accounts = if on {
+            accounts.into_iter().collect()
+        } else {
+            HashSet::new()
+        };
+        Redactor { on, accounts }
+    }
+
+    /// The redactor a report of `scan` uses: on with `--redact`, keeping the scan's account ids.
+    pub fn for_scan(scan: &'a Scan, options: &Options) -> Self {
+        Redactor::new(
+            options.redact,
+            scan.inventory.accounts.iter().map(|a| a.id.as_str()),
+        )
+    }
+
+    /// `text`, redacted when on.
+    pub fn text<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        if self.on {
+            Cow::Owned(self.phones(&emails(text)))
+        } else {
+            Cow::Borrowed(text)
+        }
+    }
+
+    /// An owned `text`, redacted when on, else handed back without copying.
+    pub fn string(&self, text: String) -> String {
+        if self.on {
+            self.phones(&emails(&text))
+        } else {
+            text
+        }
+    }
+
+    /// Masks the digits of every phone-like run in `text` but its last two.
+    fn phones(&self, text: &str) -> String {
+        let chars: Vec<char> = text.chars().collect();
+        let mut out = String::with_capacity(text.len());
+        let mut i = 0;
+        while i < chars.len() {
+            if !is_phone_char(chars[i]) {
+                out.push(chars[i]);
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < chars.len() && is_phone_char(chars[i]) {
+                i += 1;
+            }
+            let run = &chars[start..i];
+            let (Some(first), Some(last)) = (
+                run.iter().position(char::is_ascii_digit),
+                run.iter().rposition(char::is_ascii_digit),
+            ) else {
+                out.extend(run);
+                continue;
+            };
+            // The number touches a word when no space separates it from the run's ends and
+            // the run's ends touch a letter or digit (`host-1234567.corp`).
+            let touches_word =
+                |c: Option<&char>| c.is_some_and(|c| c.is_alphanumeric() || *c == '@');
+            let glued_left = !run[..first].contains(&' ');
+            let glued_right = !run[last..].contains(&' ');
+            let glued_to_word = (glued_left
+                && touches_word(start.checked_sub(1).and_then(|p| chars.get(p))))
+                || (glued_right && touches_word(chars.get(i)));
+            if !glued_to_word && self.is_phone_number(&run[first..=last]) {
+                let digits = run.iter().filter(|c| c.is_ascii_digit()).count();
+                let mut seen = 0;
+                for c in run {
+                    if c.is_ascii_digit() {
+                        seen += 1;
+                        out.push(if seen + 2 > digits { *c } else { '*' });
+                    } else {
+                        out.push(*c);
+                    }
+                }
+            } else {
+                out.extend(run);
+            }
+        }
+        out
+    }
+
+    /// Whether a run, from its first to its last digit, reads as a phone number.
+    fn is_phone_number(&self, number: &[char]) -> bool {
+        let digits = number.iter().filter(|c| c.is_ascii_digit()).count();
+        if digits < 7 {
+            return false;
+        }
+        let text: String = number.iter().collect();
+        let account_ids = text
+            .split(' ')
+            .filter(|part| !part.is_empty())
+            .all(|part| self.accounts.contains(part));
+        let date = text.len() == 10
+            && text.bytes().enumerate().all(|(i, b)| match i {
+                4 | 7 => b == b'-',
+                _ => b.is_ascii_digit(),
+            });
+        !account_ids && !date
+    }
+}
+
+/// Characters an email local part is made of (the ones mailbox providers accept).
+fn is_local_char(c: char) -> bool {
+    c.is_alphanumeric() || "+=.#|!&-_%~".contains(c)
+}
+
+fn is_domain_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '-' || c == '.'
+}
+
+/// Masks the local part of every `local@domain` in `text`.
+fn emails(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out: Vec<char> = chars.clone();
+    for (at, _) in chars.iter().enumerate().filter(|(_, c)| **c == '@') {
+        let mut start = at;
+        while start > 0 && is_local_char(chars[start - 1]) {
+            start -= 1;
+        }
+        // A sentence's dot or a leading punctuation mark is not part of the address.
+        while start < at && !chars[start].is_alphanumeric() {
+            start += 1;
+        }
+        let domain_len = chars[at + 1..]
+            .iter()
+            .take_while(|c| is_domain_char(**c))
+            .filter(|c| c.is_alphanumeric())
+            .count();
+        if start == at || domain_len == 0 {
+            continue;
+        }
+        let local = &mut out[start..at];
+        let keep_ends = local.len() > 2;
+        let last = local.len() - 1;
+        for (i, c) in local.iter_mut().enumerate() {
+            if !(keep_ends && (i == 0 || i == last)) {
+                *c = '*';
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+fn is_phone_char(c: char) -> bool {
+    c.is_ascii_digit() || " +-.()".contains(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Redactor;
+
+    fn redact(text: &str) -> String {
+        Redactor::new(true, ["111111111111", "222222222222", "777777777777"])
+            .text(text)
+            .into_owned()
+    }
+
+    #[test]
+    fn masks_email_local_parts_and_keeps_domains() {
+        assert_eq!(redact("security@corp.com"), "s******y@corp.com");
+        assert_eq!(redact("ab@corp.com"), "**@corp.com");
+        assert_eq!(redact("a@corp.com"), "*@corp.com");
+        assert_eq!(
+            redact("email aws-root+edge-cdn@harborlight.com of account 777777777777."),
+            "email a***************n@harborlight.com of account 777777777777."
+        );
+        assert_eq!(
+            redact("to security@harborlight."),
+            "to s******y@harborlight."
+        );
+        assert_eq!(
+            redact("security@<your real domain>"),
+            "security@<your real domain>"
+        );
+    }
+
+    #[test]
+    fn masks_phone_digits_but_the_last_two() {
+        assert_eq!(redact("+1 206 266 1000"), "+* *** *** **00");
+        assert_eq!(redact("phone (206) 555-0100."), "phone (***) ***-**00.");
+        assert_eq!(redact("+49 30 901820 of"), "+** ** ****20 of");
+    }
+
+    #[test]
+    fn leaves_account_ids_dates_and_short_numbers() {
+        for text in [
+            "account 111111111111 and 222222222222",
+            "arn:aws:sts::111111111111:assumed-role/Auditor/scan",
+            "expires 2027-03-31",
+            "9 digits after +1 is not a possible length",
+            "AKIAIOSFODNN7EXAMPLE1234567",
+            "host-1234567.corp",
+        ] {
+            assert_eq!(redact(text), text);
+        }
+        assert_eq!(redact("digit run 442071234567"), "digit run **********67");
+        let off = Redactor::new(false, []);
+        assert_eq!(
+            off.text("security@corp.com +1 206 266 1000"),
+            "security@corp.com +1 206 266 1000"
+        );
+    }
+}
