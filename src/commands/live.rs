@@ -1,7 +1,11 @@
-//! Reading live AWS accounts for `scan` and `collect`.
+//! Reading live AWS accounts for `scan` and `collect`: a thin adapter from the command line to
+//! [`contactscan::source::aws`].
 
-use anyhow::bail;
+use std::time::Duration;
+
+use anyhow::Context;
 use contactscan::inventory::Inventory;
+use contactscan::source::aws::{self, LiveOptions};
 
 use crate::cli::LiveArgs;
 
@@ -15,9 +19,33 @@ pub struct LiveRead {
     pub partition: String,
 }
 
-/// Reads the caller's account, or the organization with `--org`.
-pub fn read(_args: &LiveArgs) -> anyhow::Result<LiveRead> {
-    bail!(
-        "live AWS scans are not available in this build yet; scan a snapshot with --input SNAPSHOT"
-    )
+/// Reads the caller's account, or the organization with `--org`; Ctrl-C stops it with
+/// [`contactscan::error::Interrupted`].
+pub fn read(args: &LiveArgs) -> anyhow::Result<LiveRead> {
+    let options = LiveOptions {
+        organization: args.org,
+        accounts: args.accounts.clone(),
+        exclude_accounts: args.exclude_accounts.clone(),
+        role_name: args.role_name.clone(),
+        profile: args.profile.clone(),
+        region: args.region.clone(),
+        max_rps: args.max_rps,
+        progress: true,
+        ..LiveOptions::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let read = runtime.block_on(aws::read(&options));
+    // Do not wait for requests an interruption left in flight.
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    let read = read?;
+    Ok(LiveRead {
+        inventory: read.inventory,
+        source: read.source,
+        caller_account_id: read.caller_account_id,
+        region: read.region,
+        partition: read.partition,
+    })
 }

@@ -1,3 +1,4 @@
-//! Where an inventory comes from: a snapshot file (and, for live scans, AWS).
+//! Where an inventory comes from: a snapshot file, or live AWS accounts.
 
+pub mod aws;
 pub mod snapshot;

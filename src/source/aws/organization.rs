@@ -1,0 +1,281 @@
+//! AWS Organizations: the pre-flight checks of an organization sweep, and the account list.
+
+use std::collections::HashSet;
+
+use anyhow::{anyhow, bail};
+use aws_sdk_organizations::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_organizations::types::OrganizationFeatureSet;
+
+use crate::inventory::{Account, Organization, Slot, ACTIVE};
+
+/// The service principal of the Account Management API.
+pub(crate) const ACCOUNT_SERVICE_PRINCIPAL: &str = "account.amazonaws.com";
+
+/// How the caller relates to the organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CallerRole {
+    /// The caller is the management account.
+    Management,
+    /// The caller is a delegated administrator for account.amazonaws.com.
+    DelegatedAdministrator,
+}
+
+/// What the pre-flight found out.
+#[derive(Debug, Clone)]
+pub(crate) struct Preflight {
+    pub organization: Organization,
+    pub caller_role: CallerRole,
+}
+
+/// Checks that an organization sweep can work before reading anything: the caller is in an
+/// organization with all features, is its management account or a delegated administrator for
+/// the Account Management API and, when members are read through Organizations
+/// (`central_reads`), trusted access for account.amazonaws.com is on. Every failure says what to
+/// do.
+pub(crate) async fn preflight(
+    client: &aws_sdk_organizations::Client,
+    caller: &str,
+    central_reads: bool,
+) -> anyhow::Result<Preflight> {
+    let described = match client.describe_organization().send().await {
+        Ok(output) => output,
+        Err(error) if error.code() == Some("AWSOrganizationsNotInUseException") => bail!(
+            "account {caller} is not a member of an AWS Organization, so --org has nothing to \
+             sweep; drop --org to scan this account alone"
+        ),
+        Err(error) => bail!(
+            "cannot describe the organization of account {caller} (organizations:DescribeOrganization): {}",
+            DisplayErrorContext(&error)
+        ),
+    };
+    let org = described
+        .organization()
+        .ok_or_else(|| anyhow!("DescribeOrganization answered without an organization"))?;
+    let id = org.id().unwrap_or_default().to_string();
+    let management_account_id = org.master_account_id().unwrap_or_default().to_string();
+    if central_reads && org.feature_set() != Some(&OrganizationFeatureSet::All) {
+        bail!(
+            "organization {id} does not have all features enabled (feature set {}); the Account \
+             Management API reads members only with all features: run \
+             `aws organizations enable-all-features` from the management account, or read each \
+             member with its own role (--role-name)",
+            org.feature_set().map(|f| f.as_str()).unwrap_or("unknown")
+        );
+    }
+    let caller_role = if caller == management_account_id {
+        CallerRole::Management
+    } else if is_delegated_administrator(client, caller).await {
+        CallerRole::DelegatedAdministrator
+    } else {
+        bail!(
+            "account {caller} is neither the management account of organization {id} \
+             ({management_account_id}) nor a delegated administrator for \
+             {ACCOUNT_SERVICE_PRINCIPAL}; run from the management account, or register this \
+             account there with `aws organizations register-delegated-administrator \
+             --account-id {caller} --service-principal {ACCOUNT_SERVICE_PRINCIPAL}`"
+        );
+    };
+    if central_reads && !trusted_access_enabled(client, &id).await? {
+        bail!(
+            "trusted access for {ACCOUNT_SERVICE_PRINCIPAL} is not enabled in organization {id}, \
+             so the Account Management API cannot read member accounts; enable it from the \
+             management account with `aws organizations enable-aws-service-access \
+             --service-principal {ACCOUNT_SERVICE_PRINCIPAL}`, or read each member with its own \
+             role (--role-name)"
+        );
+    }
+    Ok(Preflight {
+        organization: Organization {
+            id,
+            management_account_id,
+        },
+        caller_role,
+    })
+}
+
+/// Whether `caller` is a delegated administrator for account.amazonaws.com. A refusal of the
+/// question (a member without Organizations permissions, or a service that rejects the
+/// principal) counts as "no".
+async fn is_delegated_administrator(client: &aws_sdk_organizations::Client, caller: &str) -> bool {
+    let mut pages = client
+        .list_delegated_administrators()
+        .service_principal(ACCOUNT_SERVICE_PRINCIPAL)
+        .into_paginator()
+        .items()
+        .send();
+    while let Some(item) = pages.next().await {
+        match item {
+            Ok(admin) if admin.id() == Some(caller) => return true,
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
+async fn trusted_access_enabled(
+    client: &aws_sdk_organizations::Client,
+    organization_id: &str,
+) -> anyhow::Result<bool> {
+    let mut pages = client
+        .list_aws_service_access_for_organization()
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|error| {
+            anyhow!(
+                "cannot check trusted access for {ACCOUNT_SERVICE_PRINCIPAL} in organization \
+                 {organization_id} (organizations:ListAWSServiceAccessForOrganization): {}",
+                DisplayErrorContext(&error)
+            )
+        })?;
+        if page
+            .enabled_service_principals()
+            .iter()
+            .any(|service| service.service_principal() == Some(ACCOUNT_SERVICE_PRINCIPAL))
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Every account of the organization, in listing order, with slots not yet read.
+pub(crate) async fn list_accounts(
+    client: &aws_sdk_organizations::Client,
+) -> anyhow::Result<Vec<Account>> {
+    let mut accounts = Vec::new();
+    let mut pages = client.list_accounts().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|error| {
+            anyhow!(
+                "cannot list the accounts of the organization (organizations:ListAccounts): {}",
+                DisplayErrorContext(&error)
+            )
+        })?;
+        for account in page.accounts() {
+            let Some(id) = account.id() else { continue };
+            accounts.push(unread_account(
+                id,
+                account.name(),
+                account.email(),
+                state_of(account),
+            ));
+        }
+    }
+    Ok(accounts)
+}
+
+/// Name, root email and state of one account, when Organizations answers.
+pub(crate) async fn describe_account(
+    client: &aws_sdk_organizations::Client,
+    id: &str,
+) -> Option<Account> {
+    let output = client.describe_account().account_id(id).send().await.ok()?;
+    let account = output.account()?;
+    Some(unread_account(
+        id,
+        account.name(),
+        account.email(),
+        state_of(account),
+    ))
+}
+
+/// `State`, else the retired `Status`, else ACTIVE.
+#[allow(deprecated)] // `Status` is read only as the fallback AWS documents for `State`.
+fn state_of(account: &aws_sdk_organizations::types::Account) -> String {
+    account
+        .state()
+        .map(|s| s.as_str().to_string())
+        .or_else(|| account.status().map(|s| s.as_str().to_string()))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| ACTIVE.to_string())
+}
+
+fn unread_account(id: &str, name: Option<&str>, email: Option<&str>, state: String) -> Account {
+    Account {
+        id: id.to_string(),
+        name: name.unwrap_or_default().to_string(),
+        email: email.unwrap_or_default().to_string(),
+        state,
+        slots: [Slot::Missing, Slot::Missing, Slot::Missing],
+    }
+}
+
+/// Keeps the accounts named by `include` (all when empty) minus those in `exclude`. An
+/// `include` id that is not in the organization is an error; an `exclude` id that is not is
+/// only worth a warning, returned for the caller to print.
+pub(crate) fn narrow(
+    accounts: Vec<Account>,
+    include: &[String],
+    exclude: &[String],
+) -> anyhow::Result<(Vec<Account>, Vec<String>)> {
+    let listed: HashSet<&str> = accounts.iter().map(|a| a.id.as_str()).collect();
+    let missing: Vec<&str> = include
+        .iter()
+        .map(String::as_str)
+        .filter(|id| !listed.contains(id))
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "--accounts: {} not in the organization (ListAccounts does not list {})",
+            missing.join(", "),
+            if missing.len() == 1 { "it" } else { "them" }
+        );
+    }
+    let warnings = exclude
+        .iter()
+        .filter(|id| !listed.contains(id.as_str()))
+        .map(|id| format!("--exclude-accounts: {id} is not in the organization"))
+        .collect();
+    let include: HashSet<&str> = include.iter().map(String::as_str).collect();
+    let exclude: HashSet<&str> = exclude.iter().map(String::as_str).collect();
+    let kept: Vec<Account> = accounts
+        .into_iter()
+        .filter(|a| include.is_empty() || include.contains(a.id.as_str()))
+        .filter(|a| !exclude.contains(a.id.as_str()))
+        .collect();
+    if kept.is_empty() {
+        bail!("--accounts and --exclude-accounts leave no account to read");
+    }
+    Ok((kept, warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(id: &str) -> Account {
+        unread_account(id, None, None, ACTIVE.to_string())
+    }
+
+    fn ids(accounts: &[Account]) -> Vec<&str> {
+        accounts.iter().map(|a| a.id.as_str()).collect()
+    }
+
+    #[test]
+    fn narrowing_keeps_listing_order() {
+        let all = vec![
+            account("111111111111"),
+            account("222222222222"),
+            account("333333333333"),
+        ];
+        let include = vec!["333333333333".to_string(), "111111111111".to_string()];
+        let (kept, warnings) = narrow(all.clone(), &include, &[]).unwrap();
+        assert_eq!(ids(&kept), ["111111111111", "333333333333"]);
+        assert!(warnings.is_empty());
+        let exclude = vec!["222222222222".to_string(), "999999999999".to_string()];
+        let (kept, warnings) = narrow(all, &[], &exclude).unwrap();
+        assert_eq!(ids(&kept), ["111111111111", "333333333333"]);
+        assert_eq!(warnings.len(), 1);
+    }
+
+    #[test]
+    fn an_included_account_outside_the_organization_is_an_error() {
+        let all = vec![account("111111111111")];
+        let error = narrow(all.clone(), &["444444444444".to_string()], &[]).unwrap_err();
+        assert!(error.to_string().contains("444444444444"), "{error}");
+        let everything = vec!["111111111111".to_string()];
+        assert!(narrow(all, &[], &everything).is_err());
+    }
+}
