@@ -165,6 +165,15 @@ pub struct ScanArgs {
     #[arg(long)]
     pub include_passed: bool,
 
+    /// Import the findings into AWS Security Hub (BatchImportFindings), keeping them current:
+    /// fixed ones resolved, out-of-scope ones archived.
+    #[arg(long)]
+    pub securityhub_import: bool,
+
+    /// With --securityhub-import: do not send PASS findings Security Hub does not hold yet.
+    #[arg(long, requires = "securityhub_import")]
+    pub securityhub_only_failed: bool,
+
     /// Exit 1 when a FAIL is at or above this severity: critical, high, medium, low, info, never.
     #[arg(long, value_name = "SEVERITY", default_value = "low")]
     pub fail_on: FailOn,

@@ -215,6 +215,9 @@ fn waiver(entry: WaiverEntry, rule_ids: &[String]) -> Result<Waiver, String> {
             "waiver: account {bad:?} is not a 12-digit account id or \"*\""
         ));
     }
+    if entry.contact_types.as_ref().is_some_and(Vec::is_empty) {
+        return Err("waiver: contact_types is empty; list SECURITY, BILLING or OPERATIONS, or leave it out for all".into());
+    }
     let contact_types = entry
         .contact_types
         .map(|types| {

@@ -13,4 +13,5 @@ pub mod inventory;
 pub mod policy;
 pub mod report;
 pub mod scan;
+pub mod securityhub;
 pub mod source;

@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use globset::GlobSet;
 
+use crate::engine::rule::Rule;
 use crate::finding::{Severity, Status};
 use crate::inventory::ContactType;
 use crate::scan::Scan;
@@ -32,13 +33,15 @@ impl Waiver {
         today <= self.last_day
     }
 
-    fn covers(&self, rule_id: &str, account_id: &str, contact_type: Option<ContactType>) -> bool {
-        self.rule_globs.is_match(rule_id)
+    /// Whether the waiver covers a finding of `rule` on `account_id` (and `contact_type`; an
+    /// account-scope finding is covered when every type the rule reads is).
+    fn covers(&self, rule: &Rule, account_id: &str, contact_type: Option<ContactType>) -> bool {
+        self.rule_globs.is_match(&rule.id)
             && self.accounts.iter().any(|a| a == "*" || a == account_id)
             && match (&self.contact_types, contact_type) {
                 (None, _) => true,
                 (Some(types), Some(t)) => types.contains(&t),
-                (Some(_), None) => false,
+                (Some(types), None) => rule.contact_types.iter().all(|t| types.contains(t)),
             }
     }
 }
@@ -61,24 +64,25 @@ pub fn apply_waivers(scan: &mut Scan, today: NaiveDate) -> WaiverUse {
         .iter_mut()
         .filter(|f| f.status == Status::Fail)
     {
-        let rule_id = &scan.rules[finding.rule].id;
+        let rule = &scan.rules[finding.rule];
         let account_id = &scan.inventory.accounts[finding.account].id;
-        if let Some(index) = scan
-            .waivers
-            .iter()
-            .enumerate()
-            .position(|(i, w)| live[i] && w.covers(rule_id, account_id, finding.contact_type))
-        {
-            finding.status = Status::Waived;
-            finding.waiver = Some(index);
-            used[index] = true;
+        for (i, waiver) in scan.waivers.iter().enumerate() {
+            if live[i] && waiver.covers(rule, account_id, finding.contact_type) {
+                used[i] = true;
+                if finding.waiver.is_none() {
+                    finding.status = Status::Waived;
+                    finding.waiver = Some(i);
+                }
+            }
         }
     }
     let mut report = WaiverUse::default();
-    for (i, is_live) in live.iter().enumerate() {
-        if !is_live {
+    for (i, waiver) in scan.waivers.iter().enumerate() {
+        // A waiver whose rules did not run (--select, --ignore) says nothing about this run.
+        let ran = scan.rules.iter().any(|r| waiver.rule_globs.is_match(&r.id));
+        if !live[i] {
             report.expired.push(i);
-        } else if !used[i] {
+        } else if !used[i] && ran {
             report.stale.push(i);
         }
     }

@@ -556,3 +556,94 @@ fn demo_table_and_json_are_unchanged() {
         .unwrap();
     insta::assert_snapshot!("demo_json", String::from_utf8(json.stdout).unwrap());
 }
+
+#[test]
+fn rules_may_loop_and_never_guess_about_unreadable_slots() {
+    let rule = r#"
+id = "org-all-types"
+title = "Every contact type is registered"
+severity = "low"
+scope = "account"
+contact_types = ["SECURITY"]
+check = "['SECURITY', 'BILLING', 'OPERATIONS'].all(t, contacts[t] != null)"
+"#;
+    let selected = r#"
+id = "org-billing-named"
+title = "BILLING contact has a name"
+severity = "low"
+scope = "account"
+contact_types = ["SECURITY"]
+check = "contacts.BILLING == null || contacts.BILLING.name != ''"
+"#;
+    let dir = rule_dir(&[("all.toml", rule), ("billing.toml", selected)]);
+    let output = contactscan()
+        .args([
+            "scan", "--input", DEMO, "--format", "json", "--select", "org-*", "--rules",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let status = |id: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .map(|f| f["status"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no {id}"))
+    };
+    assert_eq!(status("org-all-types/222222222222"), "PASS");
+    assert_eq!(status("org-all-types/333333333333"), "FAIL");
+    // 121212121212's BILLING slot could not be read: both rules read it, neither guesses.
+    assert_eq!(status("org-all-types/121212121212"), "ERROR");
+    assert_eq!(status("org-billing-named/121212121212"), "ERROR");
+    assert_eq!(status("org-billing-named/222222222222"), "PASS");
+}
+
+#[test]
+fn equal_looking_contacts_never_share_a_memoized_verdict() {
+    let dir = TempDir::new().unwrap();
+    let account = |id: &str, name: &str, title: &str| {
+        format!(
+            r#"{{"Id": "{id}", "AlternateContacts": [{{"AlternateContactType": "SECURITY", "Name": {}, "Title": {}, "EmailAddress": "security@harborlight.com", "PhoneNumber": "+1 206 266 1000"}}]}}"#,
+            serde_json::to_string(name).unwrap(),
+            serde_json::to_string(title).unwrap()
+        )
+    };
+    for order in [[0, 1], [1, 0]] {
+        let accounts = [
+            account("111111111111", "Sec Ops\u{1f}", ""),
+            account("222222222222", "Sec Ops", "\u{1f}"),
+        ];
+        let path = write(
+            &dir,
+            "memo.json",
+            snapshot(&[accounts[order[0]].clone(), accounts[order[1]].clone()]),
+        );
+        let output = contactscan()
+            .args([
+                "scan",
+                "--format",
+                "json",
+                "--select",
+                "contact-fields-complete",
+                "--input",
+            ])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let status = |account: &str| {
+            report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["account_id"] == account)
+                .unwrap()["status"]
+                .clone()
+        };
+        assert_eq!(status("111111111111"), "FAIL", "blank Title");
+        assert_eq!(status("222222222222"), "PASS", "Title holds a character");
+    }
+}

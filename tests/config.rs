@@ -350,3 +350,32 @@ fn config_schema_is_current() {
         assert!(schema["properties"][key].is_object(), "{key}");
     }
 }
+
+#[test]
+fn a_waiver_with_contact_types_covers_account_scope_findings_of_those_types() {
+    let text = r#"
+[[waivers]]
+rules = ["security-contact-consistent"]
+accounts = ["444444444444"]
+contact_types = ["SECURITY"]
+reason = "Marketing sandbox; security contact moves with SEC-9"
+owner = "secops@harborlight.com"
+expires = 2027-01-01
+"#;
+    let (_, report, stderr) = scan(text, &[]);
+    assert_eq!(
+        finding(&report, "security-contact-consistent/444444444444")["status"],
+        "WAIVED"
+    );
+    assert!(!stderr.contains("matched no failing finding"), "{stderr}");
+    let (status, _, stderr) = scan(&text.replace("[\"SECURITY\"]", "[]"), &[]);
+    assert_eq!(status, 2);
+    assert!(stderr.contains("contact_types is empty"), "{stderr}");
+}
+
+#[test]
+fn a_waiver_for_rules_that_did_not_run_is_not_stale() {
+    let text = SHARED_INBOX_WAIVER.replace("EXPIRES", "2027-01-01");
+    let (_, _, stderr) = scan(&text, &["--select", "contact-registered"]);
+    assert!(!stderr.contains("matched no failing finding"), "{stderr}");
+}

@@ -1,6 +1,7 @@
 //! One module per subcommand; each returns the process exit status.
 
 mod collect;
+mod import;
 mod init;
 mod live;
 mod output;

@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use contactscan::inventory::Inventory;
@@ -25,45 +25,75 @@ pub fn to_stdout(format: Format, scan: &Scan, options: &Options) -> anyhow::Resu
     }
 }
 
-/// Writes `format` to `path` through a temporary file renamed into place, so a reader never
-/// sees a partial report.
-pub fn to_file(format: Format, scan: &Scan, options: &Options, path: &Path) -> anyhow::Result<()> {
-    atomic_write(path, |out| report::write(format, scan, options, out))
+/// Files written under a temporary name, moved into place together by [`Staged::commit`]:
+/// a reader never sees a partial file, and a run that fails later leaves none behind.
+#[derive(Default)]
+pub struct Staged {
+    files: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Staged {
+    /// Writes `format` to a temporary file beside `path`.
+    pub fn report(
+        &mut self,
+        format: Format,
+        scan: &Scan,
+        options: &Options,
+        path: &Path,
+    ) -> anyhow::Result<()> {
+        self.stage(path, |out| report::write(format, scan, options, out))
+    }
+
+    fn stage(
+        &mut self,
+        path: &Path,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> anyhow::Result<()> {
+        let file_name = path
+            .file_name()
+            .with_context(|| format!("{} names no file", path.display()))?;
+        let mut temporary_name = std::ffi::OsString::from(".");
+        temporary_name.push(file_name);
+        temporary_name.push(format!(".{}.partial", std::process::id()));
+        let temporary = path.with_file_name(temporary_name);
+        // Registered first, so that it is removed on failure too.
+        self.files.push((temporary.clone(), path.to_path_buf()));
+        let file = File::create(&temporary)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        let mut out = BufWriter::new(file);
+        write(&mut out)
+            .and_then(|()| out.flush())
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    /// Moves every staged file into place.
+    pub fn commit(mut self) -> anyhow::Result<()> {
+        for (temporary, path) in std::mem::take(&mut self.files) {
+            std::fs::rename(&temporary, &path)
+                .with_context(|| format!("cannot move {} into place", path.display()))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        for (temporary, _) in &self.files {
+            let _ = std::fs::remove_file(temporary);
+        }
+    }
 }
 
 /// Writes `text` to `path`, atomically like reports.
 pub fn text_to_file(text: &str, path: &Path) -> anyhow::Result<()> {
-    atomic_write(path, |out| out.write_all(text.as_bytes()))
+    let mut staged = Staged::default();
+    staged.stage(path, |out| out.write_all(text.as_bytes()))?;
+    staged.commit()
 }
 
 /// Writes a snapshot of `inventory` to `path`, atomically like reports.
 pub fn snapshot_to_file(inventory: &Inventory, path: &Path) -> anyhow::Result<()> {
-    atomic_write(path, |out| snapshot::write(inventory, out))
-}
-
-fn atomic_write(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> anyhow::Result<()> {
-    let file_name = path
-        .file_name()
-        .with_context(|| format!("--report path {} names no file", path.display()))?;
-    let mut temporary_name = std::ffi::OsString::from(".");
-    temporary_name.push(file_name);
-    temporary_name.push(format!(".{}.partial", std::process::id()));
-    let temporary = path.with_file_name(temporary_name);
-    let result = File::create(&temporary)
-        .with_context(|| format!("cannot create {}", path.display()))
-        .and_then(|file| {
-            let mut out = BufWriter::new(file);
-            write(&mut out)
-                .and_then(|()| out.flush())
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            std::fs::rename(&temporary, path)
-                .with_context(|| format!("cannot move the report into place at {}", path.display()))
-        });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result
+    let mut staged = Staged::default();
+    staged.stage(path, |out| snapshot::write(inventory, out))?;
+    staged.commit()
 }

@@ -69,14 +69,7 @@ fn explanation(rule: &Rule) -> String {
             &params.join("\n"),
         );
     }
-    if !rule.compliance.is_empty() {
-        let mappings: Vec<String> = rule
-            .compliance
-            .iter()
-            .map(|(framework, ids)| format!("{framework}: {}", ids.join(", ")))
-            .collect();
-        section(&mut out, "Compliance", &mappings.join("\n"));
-    }
+    section(&mut out, "Compliance", &rule.compliance_lines().join("\n"));
     let used: Vec<String> = FUNCTIONS
         .iter()
         .filter(|(signature, _)| {

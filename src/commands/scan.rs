@@ -1,18 +1,22 @@
 //! `contactscan scan`: read, evaluate, apply the policy, report, and decide the exit status.
 
+use std::collections::HashSet;
+
 use contactscan::clock;
 use contactscan::config::{self, Config};
 use contactscan::engine::RuleSet;
 use contactscan::policy;
 use contactscan::report::Options;
 use contactscan::scan::Scan;
+use contactscan::source::aws::config as aws_config;
 use contactscan::source::snapshot;
 
 use crate::cli::ScanArgs;
-use crate::commands::{live, output};
+use crate::commands::{import, live, output};
 
 pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     let mut rules = RuleSet::load(args.rules.rules.as_deref())?;
+    let known_rules: HashSet<String> = rules.rules.iter().map(|r| r.id.clone()).collect();
     let config = config::locate(args.config.as_deref())
         .map(|path| config::load(&path, &mut rules))
         .transpose()?;
@@ -23,7 +27,10 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         Some(path) => {
             let inventory = snapshot::read(path)?;
             let source = format!("snapshot:{}", path.display());
-            Scan::run(source, Some(path.clone()), inventory, rules, scanned_at)
+            let mut scan = Scan::run(source, Some(path.clone()), inventory, rules, scanned_at);
+            scan.region = snapshot_region(args.live.region.as_deref());
+            scan.partition = aws_config::partition_of(&scan.region).to_string();
+            scan
         }
         None => {
             let live = live::read(&args.live)?;
@@ -31,7 +38,11 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
                 output::snapshot_to_file(&live.inventory, path)?;
             }
             let mut scan = Scan::run(live.source, None, live.inventory, rules, scanned_at);
-            scan.importer_account_id = Some(live.caller_account_id);
+            // With --role-name each member imports its own findings; else the caller imports all.
+            scan.importer_account_id = match args.live.role_name {
+                Some(_) => None,
+                None => Some(live.caller_account_id),
+            };
             scan.region = live.region;
             scan.partition = live.partition;
             scan
@@ -50,16 +61,40 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         sarif_anchor: args.sarif_anchor.clone(),
         config_path,
     };
+    // Reports are staged first and moved into place last: a run that fails on the way (a
+    // report that cannot be written, an import pre-flight) leaves no report behind.
+    let mut staged = output::Staged::default();
     for (format, path) in &args.report {
-        output::to_file(*format, &scan, &options, path)?;
+        staged.report(*format, &scan, &options, path)?;
     }
+    // Security Hub is not a public place: it gets the findings unredacted.
+    let not_imported = if args.securityhub_import {
+        let unredacted = Options {
+            redact: false,
+            ..options.clone()
+        };
+        import::run(&args, &scan, &unredacted, known_rules)?
+    } else {
+        0
+    };
+    staged.commit()?;
     output::to_stdout(args.format, &scan, &options)?;
     Ok(policy::exit_status(
         &scan,
         args.fail_on,
         args.allow_incomplete,
-        0,
+        not_imported,
     ))
+}
+
+/// The AWS region reports of a snapshot scan name (ASFF, the Security Hub import): `--region`,
+/// else AWS_REGION / AWS_DEFAULT_REGION, else us-east-1.
+fn snapshot_region(flag: Option<&str>) -> String {
+    flag.map(str::to_string)
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+        .filter(|r| !r.trim().is_empty())
+        .unwrap_or_else(|| aws_config::DEFAULT_REGION.to_string())
 }
 
 fn warn_about_waivers(scan: &Scan, used: policy::WaiverUse) {

@@ -119,8 +119,11 @@ struct Evaluator<'p> {
     key: String,
 }
 
-fn unreadable(account: &Account, types: &[ContactType]) -> Option<Arc<str>> {
-    types.iter().find_map(|t| match account.slot(*t) {
+fn unreadable<'a>(
+    account: &Account,
+    mut types: impl Iterator<Item = &'a ContactType>,
+) -> Option<Arc<str>> {
+    types.find_map(|t| match account.slot(*t) {
         Slot::Unreadable { code, message } => Some(Arc::from(format!(
             "the {t} contact could not be read ({}{}{})",
             code,
@@ -149,10 +152,13 @@ impl Evaluator<'_> {
             Scope::Account => vec![None],
         };
         for contact_type in slots {
-            let needed: &[ContactType] = match contact_type {
+            // The slots the verdict depends on: its own (or the rule's contact types, for an
+            // account rule) and those read through `contacts`. Any unreadable one is an ERROR.
+            let own: &[ContactType] = match contact_type {
                 Some(ref t) => std::slice::from_ref(t),
                 None => &rule.contact_types,
             };
+            let needed = own.iter().chain(rule.reads.contacts.iter());
             let outcome = match unreadable(account, needed) {
                 Some(why) => Outcome::Error(why),
                 None => self.outcome(rule_index, rule, account, contact_type),
@@ -193,7 +199,7 @@ impl Evaluator<'_> {
             let contact = contact_type.map_or(Value::Null, |t| slot_value(t, account.slot(t)));
             scope.add_variable_from_value("contact", contact);
         }
-        if rule.reads.contacts {
+        if !rule.reads.contacts.is_empty() {
             scope.add_variable_from_value("contacts", contacts_value(account));
         }
         let outcome = run(rule, &scope);
@@ -228,52 +234,61 @@ fn run(rule: &Rule, scope: &Context) -> Outcome {
     }
     match boolean(&rule.check, "check") {
         Ok(true) => Outcome::Pass,
-        Ok(false) => Outcome::Fail(rule.evidence.as_ref().map(|evidence| {
-            match evidence.program.execute(scope) {
-                Ok(Value::String(s)) => Arc::from(s.as_str()),
-                Ok(other) => Arc::from(format!("{other:?}")),
-                Err(e) => Arc::from(format!("(evidence {:?} failed: {e})", evidence.source)),
-            }
-        })),
+        Ok(false) => match &rule.evidence {
+            None => Outcome::Fail(None),
+            Some(evidence) => match evidence.program.execute(scope) {
+                Ok(Value::String(s)) => Outcome::Fail(Some(Arc::from(s.as_str()))),
+                Ok(other) => Outcome::Error(Arc::from(format!(
+                    "rule {}: evidence {:?} returned {other:?}, expected a string",
+                    rule.id, evidence.source
+                ))),
+                Err(e) => Outcome::Error(Arc::from(format!(
+                    "rule {}: evidence {:?} failed: {e}",
+                    rule.id, evidence.source
+                ))),
+            },
+        },
         Err(why) => Outcome::Error(why),
     }
 }
 
-/// Writes into `key` the values the rule reads, separated by control characters.
+/// Writes into `key` the values the rule reads, each prefixed with its length so that no two
+/// different inputs give the same key.
 fn memo_key(key: &mut String, rule: &Rule, account: &Account, contact_type: Option<ContactType>) {
-    key.clear();
+    fn push(key: &mut String, value: &str) {
+        key.push_str(&value.len().to_string());
+        key.push(':');
+        key.push_str(value);
+    }
     let push_slot = |key: &mut String, t: ContactType| {
         key.push_str(t.as_str());
         match account.slot(t) {
             Slot::Registered(c) => {
+                key.push('R');
                 for field in [&c.name, &c.title, &c.email_address, &c.phone_number] {
-                    key.push('\u{1f}');
-                    key.push_str(field);
+                    push(key, field);
                 }
             }
-            Slot::Missing => key.push('\u{1d}'),
-            Slot::Unreadable { .. } => key.push('\u{1c}'),
+            Slot::Missing => key.push('M'),
+            Slot::Unreadable { .. } => key.push('U'),
         }
-        key.push('\u{1e}');
     };
-    if rule.reads.contact {
-        if let Some(t) = contact_type {
-            push_slot(key, t);
-        }
-    }
-    if rule.reads.contacts {
-        for t in ContactType::ALL {
-            push_slot(key, t);
-        }
-    }
-    if rule.reads.account {
-        for field in [&account.id, &account.name, &account.email, &account.state] {
-            key.push_str(field);
-            key.push('\u{1f}');
-        }
-    }
+    key.clear();
     if let Some(t) = contact_type {
         key.push_str(t.as_str());
+        if rule.reads.contact {
+            push_slot(key, t);
+        }
+    }
+    key.push('|');
+    for t in &rule.reads.contacts {
+        push_slot(key, *t);
+    }
+    key.push('|');
+    if rule.reads.account {
+        for field in [&account.id, &account.name, &account.email, &account.state] {
+            push(key, field);
+        }
     }
 }
 

@@ -48,6 +48,9 @@ impl MessageTemplate {
         let mut segments = Vec::new();
         let mut rest = source;
         while let Some(open) = rest.find('{') {
+            if rest[..open].contains('}') {
+                return Err(format!("unmatched '}}' in {source:?}"));
+            }
             if open > 0 {
                 segments.push(Segment::Text(rest[..open].to_string()));
             }

@@ -1,5 +1,6 @@
 //! The rule engine: loading rule files, compiling their CEL, evaluating them on an inventory.
 
+pub mod analysis;
 pub mod evaluate;
 pub mod functions;
 pub mod heuristics;

@@ -1,11 +1,12 @@
 //! A rule: its TOML file (the user-facing format) and its compiled form.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use cel::{Env, Program};
 use serde::Deserialize;
 
+use crate::engine::analysis::{analyse, Analysis};
 use crate::engine::functions;
 use crate::engine::message::MessageTemplate;
 use crate::error::InputError;
@@ -63,11 +64,12 @@ struct RuleFile {
 pub const VARIABLES: [&str; 5] = ["account", "contact", "contacts", "params", "org"];
 
 /// Which root variables a rule's conditions read: what its verdict depends on.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reads {
     pub account: bool,
     pub contact: bool,
-    pub contacts: bool,
+    /// The slots read through `contacts` (all three when the map is used whole).
+    pub contacts: BTreeSet<ContactType>,
     pub params: bool,
     pub org: bool,
 }
@@ -77,6 +79,7 @@ pub struct Reads {
 pub struct Condition {
     pub source: String,
     pub program: Program,
+    pub analysis: Analysis,
 }
 
 /// A loaded rule, its conditions compiled once.
@@ -103,6 +106,14 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The compliance mappings as `framework: id, id` lines.
+    pub fn compliance_lines(&self) -> Vec<String> {
+        self.compliance
+            .iter()
+            .map(|(framework, ids)| format!("{framework}: {}", ids.join(", ")))
+            .collect()
+    }
+
     /// Parses and compiles a rule file; `origin` names it in errors.
     pub fn parse(origin: &str, text: &str, env: &Arc<Env>) -> Result<Rule, InputError> {
         let file: RuleFile = toml::from_str(text).map_err(|e| {
@@ -153,7 +164,13 @@ impl Rule {
             let refs = condition.program.references();
             reads.account |= refs.has_variable("account");
             reads.contact |= refs.has_variable("contact");
-            reads.contacts |= refs.has_variable("contacts");
+            let analysis = &condition.analysis;
+            if analysis.contacts_whole {
+                reads.contacts.extend(ContactType::ALL);
+            }
+            reads
+                .contacts
+                .extend(analysis.contact_slots.iter().copied());
             reads.params |= refs.has_variable("params");
             reads.org |= refs.has_variable("org");
         }
@@ -200,8 +217,9 @@ fn compile_condition(
         InputError::new(origin, key, format!("CEL syntax error in {source:?}: {e}"))
     })?;
     let refs = program.references();
+    let analysis = analyse(program.expression());
     for variable in refs.variables() {
-        if !VARIABLES.contains(&variable) {
+        if !VARIABLES.contains(&variable) && !analysis.bound.contains(variable) {
             return Err(InputError::new(
                 origin,
                 key,
@@ -221,7 +239,11 @@ fn compile_condition(
             ));
         }
     }
-    Ok(Condition { source, program })
+    Ok(Condition {
+        source,
+        program,
+        analysis,
+    })
 }
 
 fn is_kebab_case(id: &str) -> bool {

@@ -258,6 +258,21 @@ fn finding<'a>(view: &FindingView<'a>, facts: &'a RuleFacts, redactor: &Redactor
     }
 }
 
+/// Every finding of the scan as ASFF JSON, PASS included, with its verdict: what the
+/// Security Hub import sends (it decides itself which PASS findings to send).
+pub fn import_candidates(scan: &Scan, options: &Options) -> Vec<(Status, serde_json::Value)> {
+    let facts: Vec<RuleFacts> = scan.rules.iter().map(RuleFacts::of).collect();
+    let redactor = Redactor::for_scan(scan, options);
+    scan.views()
+        .filter_map(|view| {
+            let finding = finding(&view, &facts[view.finding.rule], &redactor);
+            serde_json::to_value(finding)
+                .ok()
+                .map(|value| (view.status(), value))
+        })
+        .collect()
+}
+
 /// Writes the JSON array, one finding per line.
 pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<()> {
     let facts: Vec<RuleFacts> = scan.rules.iter().map(RuleFacts::of).collect();

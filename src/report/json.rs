@@ -1,11 +1,11 @@
 //! The JSON report: every finding, PASS included, streamed one finding at a time.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use rayon::prelude::*;
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 use crate::finding::Status;
 use crate::report::redact::Redactor;
@@ -57,10 +57,15 @@ struct Finding<'a> {
     /// `null` on PASS findings: there is nothing to fix.
     remediation: Option<String>,
     waiver: Option<Waiver<'a>>,
-    compliance: &'a BTreeMap<String, Vec<String>>,
+    /// Serialised once per rule.
+    compliance: &'a RawValue,
 }
 
-fn finding<'a>(view: &FindingView<'a>, redactor: &Redactor) -> Finding<'a> {
+fn finding<'a>(
+    view: &FindingView<'a>,
+    compliance: &'a RawValue,
+    redactor: &Redactor,
+) -> Finding<'a> {
     Finding {
         id: view.id(),
         rule_id: &view.rule.id,
@@ -78,7 +83,7 @@ fn finding<'a>(view: &FindingView<'a>, redactor: &Redactor) -> Finding<'a> {
             owner: redactor.text(&w.owner),
             expires: &w.expires,
         }),
-        compliance: &view.rule.compliance,
+        compliance,
     }
 }
 
@@ -128,6 +133,11 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
         })
         .collect();
     head(out, "skipped_accounts", &skipped[..])?;
+    let compliance: Vec<Box<RawValue>> = scan
+        .rules
+        .iter()
+        .map(|rule| serde_json::value::to_raw_value(&rule.compliance))
+        .collect::<Result<_, _>>()?;
     write!(out, "  \"findings\": [")?;
     // Findings are rendered in parallel, a batch of chunks at a time, and written in order.
     let batch = FINDINGS_PER_CHUNK * rayon::current_num_threads();
@@ -140,7 +150,11 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
                 for (i, f) in chunk.iter().enumerate() {
                     let first = b == 0 && c == 0 && i == 0;
                     buffer.extend_from_slice(if first { b"\n    " } else { b",\n    " });
-                    serde_json::to_writer(&mut buffer, &finding(&scan.view(f), &redactor))?;
+                    let compliance = &compliance[f.rule];
+                    serde_json::to_writer(
+                        &mut buffer,
+                        &finding(&scan.view(f), compliance, &redactor),
+                    )?;
                 }
                 Ok(buffer)
             })

@@ -86,11 +86,7 @@ fn rule_descriptor(rule: &Rule, redactor: &Redactor) -> ReportingDescriptor {
         markdown.push(format!("**How to fix:**\n\n```\n{fix}\n```"));
     }
     if !rule.compliance.is_empty() {
-        let mappings: Vec<String> = rule
-            .compliance
-            .iter()
-            .map(|(framework, ids)| format!("{framework}: {}", ids.join(", ")))
-            .collect();
+        let mappings = rule.compliance_lines();
         text.push(format!("Compliance: {}", mappings.join("; ")));
         markdown.push(format!("**Compliance:** {}", mappings.join("; ")));
     }

@@ -57,8 +57,10 @@ fn is_access_key_id(token: &str) -> bool {
     ];
     token.len() >= 20
         && PREFIXES.iter().any(|p| token.starts_with(p))
-        && token[4..20]
+        && token
             .bytes()
+            .skip(4)
+            .take(16)
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
@@ -100,6 +102,11 @@ fn is_secret_access_key(token: &str) -> bool {
         && token.bytes().any(|b| b.is_ascii_lowercase())
 }
 
+/// The first four characters of a token, enough to recognise it without repeating it.
+fn prefix(token: &str) -> String {
+    token.chars().take(4).collect()
+}
+
 /// What secret `value` carries (access key id, credential assignment, token); `None` if none.
 pub fn sensitive_data(value: &str) -> Option<String> {
     let lowered = value.to_lowercase();
@@ -118,7 +125,7 @@ pub fn sensitive_data(value: &str) -> Option<String> {
         if is_access_key_id(token) {
             return Some(format!(
                 "what looks like an AWS access key id ({}...)",
-                &token[..4]
+                prefix(token)
             ));
         }
         if is_secret_access_key(token) {
@@ -127,8 +134,8 @@ pub fn sensitive_data(value: &str) -> Option<String> {
         if is_random_token(token) {
             return Some(format!(
                 "a long token ({}..., {} characters)",
-                &token[..4],
-                token.len()
+                prefix(token),
+                token.chars().count()
             ));
         }
     }
@@ -180,9 +187,12 @@ mod tests {
             "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
             "x9f8Gh2kLm4Np6Qr8St0Uv3Wx5",
             "Security wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "eyJéééééééééééé",
+            "aéé1b2c3d4e5f6g7h8i9j0k1",
         ] {
             assert!(sensitive_data(secret).is_some(), "{secret}");
         }
+        assert!(sensitive_data("AKIAAAAAAAAAAAAAAAAé").is_none());
         for ordinary in [
             "SOC Tier 2",
             "Security 24x7",
