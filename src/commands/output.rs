@@ -33,15 +33,43 @@ pub struct Staged {
 }
 
 impl Staged {
-    /// Writes `format` to a temporary file beside `path`.
-    pub fn report(
+    /// Writes each `(format, path)` report to a temporary file beside its path, the reports
+    /// side by side on their own threads (they are independent, and JUnit is long).
+    pub fn reports(
         &mut self,
-        format: Format,
+        reports: &[(Format, PathBuf)],
         scan: &Scan,
         options: &Options,
-        path: &Path,
     ) -> anyhow::Result<()> {
-        self.stage(path, |out| report::write(format, scan, options, out))
+        let temporaries: Vec<PathBuf> = reports
+            .iter()
+            .map(|(_, path)| temporary_path(path))
+            .collect::<anyhow::Result<_>>()?;
+        // Registered first, so that they are removed on failure too.
+        self.files.extend(
+            temporaries
+                .iter()
+                .cloned()
+                .zip(reports.iter().map(|(_, p)| p.clone())),
+        );
+        std::thread::scope(|threads| {
+            let handles: Vec<_> = reports
+                .iter()
+                .zip(&temporaries)
+                .map(|((format, path), temporary)| {
+                    threads.spawn(move || {
+                        write_file(temporary, path, |out| {
+                            report::write(*format, scan, options, out)
+                        })
+                    })
+                })
+                .collect();
+            handles.into_iter().try_for_each(|handle| {
+                handle
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("a report writer failed"))?
+            })
+        })
     }
 
     fn stage(
@@ -49,21 +77,9 @@ impl Staged {
         path: &Path,
         write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> anyhow::Result<()> {
-        let file_name = path
-            .file_name()
-            .with_context(|| format!("{} names no file", path.display()))?;
-        let mut temporary_name = std::ffi::OsString::from(".");
-        temporary_name.push(file_name);
-        temporary_name.push(format!(".{}.partial", std::process::id()));
-        let temporary = path.with_file_name(temporary_name);
-        // Registered first, so that it is removed on failure too.
+        let temporary = temporary_path(path)?;
         self.files.push((temporary.clone(), path.to_path_buf()));
-        let file = File::create(&temporary)
-            .with_context(|| format!("cannot create {}", path.display()))?;
-        let mut out = BufWriter::new(file);
-        write(&mut out)
-            .and_then(|()| out.flush())
-            .with_context(|| format!("cannot write {}", path.display()))
+        write_file(&temporary, path, write)
     }
 
     /// Moves every staged file into place.
@@ -82,6 +98,31 @@ impl Drop for Staged {
             let _ = std::fs::remove_file(temporary);
         }
     }
+}
+
+/// `.<name>.<pid>.partial` beside `path`.
+fn temporary_path(path: &Path) -> anyhow::Result<PathBuf> {
+    let file_name = path
+        .file_name()
+        .with_context(|| format!("{} names no file", path.display()))?;
+    let mut temporary_name = std::ffi::OsString::from(".");
+    temporary_name.push(file_name);
+    temporary_name.push(format!(".{}.partial", std::process::id()));
+    Ok(path.with_file_name(temporary_name))
+}
+
+/// Writes `temporary` (errors name `path`, the file the user asked for).
+fn write_file(
+    temporary: &Path,
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> anyhow::Result<()> {
+    let file =
+        File::create(temporary).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut out = BufWriter::new(file);
+    write(&mut out)
+        .and_then(|()| out.flush())
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Writes `text` to `path`, atomically like reports.

@@ -64,9 +64,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     // Reports are staged first and moved into place last: a run that fails on the way (a
     // report that cannot be written, an import pre-flight) leaves no report behind.
     let mut staged = output::Staged::default();
-    for (format, path) in &args.report {
-        staged.report(*format, &scan, &options, path)?;
-    }
+    staged.reports(&args.report, &scan, &options)?;
     // Security Hub is not a public place: it gets the findings unredacted.
     let not_imported = if args.securityhub_import {
         let unredacted = Options {
