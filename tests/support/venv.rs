@@ -27,7 +27,7 @@ fn install() -> PathBuf {
     fs::create_dir_all(&venv).unwrap_or_else(|e| panic!("cannot create {}: {e}", venv.display()));
     let lock = File::create(venv.join(".install.lock")).expect("cannot create the install lock");
     // Held until the end of this function: other processes wait here while one installs.
-    lock_exclusive(&lock);
+    lock.lock().expect("cannot lock .venv/.install.lock");
     let marker = venv.join(".installed-requirements");
     let installed = fs::read_to_string(&marker).unwrap_or_default();
     if installed == requirements && bin.join("moto_server").exists() {
@@ -51,11 +51,6 @@ fn install() -> PathBuf {
         .arg(&requirements_path));
     fs::write(&marker, &requirements).expect("cannot write the install marker");
     bin
-}
-
-#[allow(clippy::incompatible_msrv)] // File::lock is stable since 1.89 (Cargo.toml says rust-version 1.86): tests only.
-fn lock_exclusive(file: &File) {
-    file.lock().expect("cannot lock .venv/.install.lock");
 }
 
 fn run(command: &mut Command) {
