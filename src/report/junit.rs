@@ -18,7 +18,9 @@ use std::io::{self, Write};
 use chrono::DateTime;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::finding::Status;
+use rayon::prelude::*;
+
+use crate::finding::{Finding, Status};
 use crate::report::redact::Redactor;
 use crate::report::Options;
 use crate::scan::{FindingView, Scan};
@@ -174,16 +176,21 @@ fn write_suite(
     let xml = one_suite(head)?;
     let (_, start, properties) = element(&xml, "testsuite")?;
     write!(out, "{SUITE_INDENT}{start}{properties}")?;
-    let mut cases = scan
-        .views()
-        .filter(|v| v.finding.rule == index)
-        .map(|v| test_case(&v, redactor))
-        .peekable();
-    while cases.peek().is_some() {
-        let mut chunk = TestSuite::new(&rule.id);
-        chunk.add_test_cases(cases.by_ref().take(chunk_size));
-        let xml = one_suite(chunk)?;
-        out.write_all(element(&xml, "testsuite")?.2.as_bytes())?;
+    // Chunks are serialized in parallel, a batch of them at a time, and written in order.
+    let findings: Vec<&Finding> = scan.findings.iter().filter(|f| f.rule == index).collect();
+    for batch in findings.chunks(chunk_size * rayon::current_num_threads()) {
+        let serialized: Vec<io::Result<String>> = batch
+            .par_chunks(chunk_size)
+            .map(|chunk| {
+                let mut suite = TestSuite::new(&rule.id);
+                suite.add_test_cases(chunk.iter().map(|f| test_case(&scan.view(f), redactor)));
+                let xml = one_suite(suite)?;
+                Ok(element(&xml, "testsuite")?.2.to_string())
+            })
+            .collect();
+        for cases in serialized {
+            out.write_all(cases?.as_bytes())?;
+        }
     }
     write!(out, "{SUITE_INDENT}</testsuite>")
 }
