@@ -4,6 +4,7 @@
 //! same contacts in many accounts, so each thread memoizes outcomes per rule by those values.
 
 use std::collections::HashMap;
+use std::fmt::Write;
 use std::sync::Arc;
 
 use cel::objects::{Key, Map};
@@ -256,8 +257,8 @@ fn run(rule: &Rule, scope: &Context) -> Outcome {
 /// different inputs give the same key.
 fn memo_key(key: &mut String, rule: &Rule, account: &Account, contact_type: Option<ContactType>) {
     fn push(key: &mut String, value: &str) {
-        key.push_str(&value.len().to_string());
-        key.push(':');
+        // infallible: writing to a String cannot fail.
+        let _ = write!(key, "{}:", value.len());
         key.push_str(value);
     }
     let push_slot = |key: &mut String, t: ContactType| {
