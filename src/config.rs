@@ -256,6 +256,7 @@ fn waiver(entry: WaiverEntry, rule_ids: &[String]) -> Result<Waiver, String> {
 /// The JSON Schema of the config file, for editors (`#:schema` in the TOML).
 pub fn json_schema() -> String {
     // infallible: a schemars schema always serialises to JSON.
-    serde_json::to_string_pretty(&schemars::schema_for!(ConfigFile)).expect("schema serialises")
+    serde_json::to_string_pretty(&schemars::schema_for!(ConfigFile))
+        .expect("infallible: a schema serialises")
         + "\n"
 }

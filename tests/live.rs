@@ -23,38 +23,14 @@ use support::runtime;
 /// "Now" for every run, so reports are comparable.
 const EPOCH: &str = "1795000000";
 
-/// The contactscan binary, pointed at `endpoint` with moto's test credentials and nothing
-/// from the machine's AWS configuration, run in `dir`.
+/// The contactscan binary, pointed at `endpoint` with moto's test credentials, run in `dir`.
 fn contactscan(endpoint: &str, dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_contactscan"));
-    for name in [
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_SESSION_TOKEN",
-        "AWS_DEFAULT_REGION",
-        "AWS_ENDPOINT_URL_ACCOUNT",
-        "AWS_ENDPOINT_URL_ORGANIZATIONS",
-        "AWS_ENDPOINT_URL_STS",
-        "AWS_ROLE_ARN",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-    ] {
-        command.env_remove(name);
-    }
-    command
-        .current_dir(dir)
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            dir.join("no-aws-credentials"),
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("SOURCE_DATE_EPOCH", EPOCH)
-        .stdin(Stdio::null());
-    command
+    support::contactscan_command(
+        Path::new(env!("CARGO_BIN_EXE_contactscan")),
+        endpoint,
+        dir,
+        EPOCH,
+    )
 }
 
 /// The outcome of one run.

@@ -5,7 +5,6 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use aws_sdk_securityhub::types::{AwsSecurityFinding, RecordState};
 use support::aws::{build_org, Aws, Contact, MANAGEMENT};
@@ -153,25 +152,15 @@ fn import_resolves_fixed_findings_and_archives_out_of_scope_ones() {
 
 /// The same, with "now" at `epoch` (re-runs need a later time).
 fn contactscan_at(endpoint: &str, dir: &Path, args: &[&str], epoch: &str) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_contactscan"))
-        .current_dir(dir)
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            dir.join("no-aws-credentials"),
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("SOURCE_DATE_EPOCH", epoch)
-        .stdin(Stdio::null())
-        .args(args)
-        .output()
-        .expect("run contactscan");
+    let output = support::contactscan_command(
+        Path::new(env!("CARGO_BIN_EXE_contactscan")),
+        endpoint,
+        dir,
+        epoch,
+    )
+    .args(args)
+    .output()
+    .expect("run contactscan");
     Run {
         code: output.status.code().unwrap_or(-1),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),

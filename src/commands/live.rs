@@ -4,20 +4,9 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use contactscan::inventory::Inventory;
-use contactscan::source::aws::{self, LiveOptions};
+use contactscan::source::aws::{self, LiveOptions, LiveRead};
 
 use crate::cli::LiveArgs;
-
-/// What a live read yields.
-pub struct LiveRead {
-    pub inventory: Inventory,
-    /// `aws:account:<id>` or `aws:organization:<org id>`.
-    pub source: String,
-    pub caller_account_id: String,
-    pub region: String,
-    pub partition: String,
-}
 
 /// Reads the caller's account, or the organization with `--org`; Ctrl-C stops it with
 /// [`contactscan::error::Interrupted`].
@@ -40,12 +29,5 @@ pub fn read(args: &LiveArgs) -> anyhow::Result<LiveRead> {
     let read = runtime.block_on(aws::read(&options));
     // Do not wait for requests an interruption left in flight.
     runtime.shutdown_timeout(Duration::from_millis(500));
-    let read = read?;
-    Ok(LiveRead {
-        inventory: read.inventory,
-        source: read.source,
-        caller_account_id: read.caller_account_id,
-        region: read.region,
-        partition: read.partition,
-    })
+    read
 }

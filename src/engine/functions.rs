@@ -88,7 +88,7 @@ pub fn environment() -> Arc<Env> {
     let mut env = Env::stdlib();
     // infallible: the strings extension declares no overload the standard library has.
     env.add_extension(extensions::strings)
-        .expect("the CEL strings extension registers once");
+        .expect("infallible: the CEL strings extension registers once");
     Arc::new(env)
 }
 
@@ -110,7 +110,7 @@ pub fn root_context(env: &Arc<Env>) -> Context<'static, 'static> {
     let mut ctx = Context::with_env(Arc::clone(env));
     let add = |result: Result<(), cel::DeclarationError>| {
         // infallible: none of our names is a standard CEL function (checked by a test).
-        result.expect("contactscan's CEL functions do not clash with the standard library");
+        result.expect("infallible: our CEL functions do not clash with the standard library");
     };
     add(ctx.add_function("email_domain", |s: Arc<String>| email::email_domain(&s)));
     add(ctx.add_function("registrable_domain", |s: Arc<String>| {
