@@ -114,10 +114,7 @@ fn unreadable_slot_is_error_and_exits_3() {
         .unwrap();
     assert_eq!(output.status.code(), Some(3));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let security: Vec<&serde_json::Value> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let security: Vec<&serde_json::Value> = findings(&report)
         .filter(|f| f["contact_type"] == "SECURITY")
         .collect();
     assert!(!security.is_empty());
@@ -157,8 +154,15 @@ fn suspended_accounts_are_skipped_and_listed() {
     assert_eq!(report["summary"]["skipped_accounts"], 1);
     assert_eq!(report["skipped_accounts"][0]["id"], "210987654321");
     assert_eq!(report["skipped_accounts"][0]["state"], "SUSPENDED");
-    let findings = report["findings"].as_array().unwrap();
-    assert!(findings.iter().all(|f| f["account_id"] == "123456789012"));
+    assert!(findings(&report).all(|f| f["account_id"] == "123456789012"));
+}
+
+/// The findings of a JSON report.
+fn findings(report: &serde_json::Value) -> impl Iterator<Item = &serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .expect("a findings array")
+        .iter()
 }
 
 /// Runs a scan that must be refused: exit 2, nothing on stdout, the message names `expected`.
@@ -335,10 +339,7 @@ fn select_and_ignore_narrow_the_rules() {
         .output()
         .unwrap();
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let mut rules: Vec<&str> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let mut rules: Vec<&str> = findings(&report)
         .map(|f| f["rule_id"].as_str().unwrap())
         .collect();
     rules.sort();
@@ -388,10 +389,7 @@ fn user_rules_run_beside_the_built_in_ones() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let failed: Vec<&serde_json::Value> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let failed: Vec<&serde_json::Value> = findings(&report)
         .filter(|f| f["status"] == "FAIL")
         .collect();
     assert_eq!(failed.len(), 3, "{failed:#?}");
@@ -502,10 +500,7 @@ fn finding_ids_are_stable_across_runs() {
             .output()
             .unwrap();
         let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
+        findings(&report)
             .map(|f| f["id"].as_str().unwrap().to_string())
             .collect::<Vec<_>>()
     };
@@ -585,10 +580,7 @@ check = "contacts.BILLING == null || contacts.BILLING.name != ''"
         .unwrap();
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let status = |id: &str| {
-        report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
+        findings(&report)
             .find(|f| f["id"] == id)
             .map(|f| f["status"].as_str().unwrap().to_string())
             .unwrap_or_else(|| panic!("no {id}"))
@@ -635,10 +627,7 @@ fn equal_looking_contacts_never_share_a_memoized_verdict() {
             .unwrap();
         let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         let status = |account: &str| {
-            report["findings"]
-                .as_array()
-                .unwrap()
-                .iter()
+            findings(&report)
                 .find(|f| f["account_id"] == account)
                 .unwrap()["status"]
                 .clone()
