@@ -55,7 +55,7 @@ impl FromStr for ContactType {
 }
 
 /// A registered alternate contact. Absent fields read as the empty string.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct AlternateContact {
     pub name: String,
     pub title: String,
@@ -64,7 +64,7 @@ pub struct AlternateContact {
 }
 
 /// What is known of one contact slot of one account.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Slot {
     /// The contact is registered.
     Registered(AlternateContact),

@@ -4,7 +4,6 @@
 //! same contacts in many accounts, so each thread memoizes outcomes per rule by those values.
 
 use std::collections::HashMap;
-use std::fmt::Write;
 use std::sync::Arc;
 
 use cel::objects::{Key, Map};
@@ -17,7 +16,7 @@ use crate::engine::rule::{Condition, Rule, Scope};
 use crate::finding::{Finding, Status};
 use crate::inventory::{Account, AlternateContact, ContactType, Inventory, Slot};
 
-/// Entries a per-thread memo keeps per rule before it stops growing.
+/// Entries a memo keeps per rule before it stops growing.
 const MEMO_LIMIT: usize = 100_000;
 
 #[derive(Debug, Clone)]
@@ -56,27 +55,33 @@ pub fn evaluate(
                     .map(|(rule, params)| rule_scope(&root, rule, params, &org_value))
                     .collect(),
                 memo: vec![HashMap::new(); rules.len()],
-                key: String::new(),
+                slot_ids: HashMap::new(),
             };
             let mut findings = Vec::new();
             for (offset, account) in accounts.iter().enumerate() {
                 if !account.is_active() {
                     continue;
                 }
+                let slots = evaluator.intern(account);
                 for (rule_index, rule) in rules.iter().enumerate() {
-                    evaluator.rule_on_account(
+                    let on = On {
                         rule_index,
                         rule,
-                        chunk_index * chunk + offset,
+                        account_index: chunk_index * chunk + offset,
                         account,
-                        &mut findings,
-                    );
+                        slots,
+                    };
+                    evaluator.rule_on_account(&on, &mut findings);
                 }
             }
             findings
         })
         .collect();
-    per_chunk.into_iter().flatten().collect()
+    let mut findings = Vec::with_capacity(per_chunk.iter().map(Vec::len).sum());
+    per_chunk
+        .into_iter()
+        .for_each(|mut chunk| findings.append(&mut chunk));
+    findings
 }
 
 fn params_value(rule: &Rule) -> Value {
@@ -114,10 +119,29 @@ fn rule_scope<'p>(
     scope
 }
 
-struct Evaluator<'p> {
+/// What one verdict depends on besides the rule: the interned ids of the slot read as
+/// `contact`, then of the slots read through `contacts` by [`ContactType::index`], [`UNREAD`]
+/// where the rule does not read it. Equal keys give equal outcomes. Rules that read `account`
+/// are not memoized (account ids are unique).
+type MemoKey = [usize; 4];
+
+/// A slot the rule does not read, in a [`MemoKey`].
+const UNREAD: usize = usize::MAX;
+
+/// One rule on one account, with the account's interned slot ids.
+struct On<'r, 'a> {
+    rule_index: usize,
+    rule: &'r Rule,
+    account_index: usize,
+    account: &'a Account,
+    slots: [usize; 3],
+}
+
+struct Evaluator<'p, 'a> {
     scopes: Vec<Context<'p, 'static>>,
-    memo: Vec<HashMap<String, Outcome>>,
-    key: String,
+    memo: Vec<HashMap<MemoKey, Outcome>>,
+    /// Distinct slots (type and value) seen so far, so that a memo key is a few integers.
+    slot_ids: HashMap<(ContactType, &'a Slot), usize>,
 }
 
 fn unreadable<'a>(
@@ -139,60 +163,86 @@ fn unreadable<'a>(
     })
 }
 
-impl Evaluator<'_> {
-    fn rule_on_account(
-        &mut self,
-        rule_index: usize,
-        rule: &Rule,
-        account_index: usize,
-        account: &Account,
-        out: &mut Vec<Finding>,
-    ) {
-        let slots: Vec<Option<ContactType>> = match rule.scope {
-            Scope::Contact => rule.contact_types.iter().copied().map(Some).collect(),
-            Scope::Account => vec![None],
-        };
-        for contact_type in slots {
-            // The slots the verdict depends on: its own (or the rule's contact types, for an
-            // account rule) and those read through `contacts`. Any unreadable one is an ERROR.
-            let own: &[ContactType] = match contact_type {
-                Some(ref t) => std::slice::from_ref(t),
-                None => &rule.contact_types,
-            };
-            let needed = own.iter().chain(rule.reads.contacts.iter());
-            let outcome = match unreadable(account, needed) {
-                Some(why) => Outcome::Error(why),
-                None => self.outcome(rule_index, rule, account, contact_type),
-            };
-            let (status, detail) = match outcome {
-                Outcome::NotApplicable => continue,
-                Outcome::Pass => (Status::Pass, None),
-                Outcome::Fail(evidence) => (Status::Fail, evidence),
-                Outcome::Error(why) => (Status::Error, Some(why)),
-            };
-            out.push(Finding {
-                rule: rule_index,
-                account: account_index,
-                contact_type,
-                status,
-                detail,
-                waiver: None,
-            });
+impl<'a> Evaluator<'_, 'a> {
+    /// The ids of the account's three slots.
+    fn intern(&mut self, account: &'a Account) -> [usize; 3] {
+        ContactType::ALL.map(|t| {
+            let next = self.slot_ids.len();
+            *self.slot_ids.entry((t, account.slot(t))).or_insert(next)
+        })
+    }
+
+    fn rule_on_account(&mut self, on: &On<'_, 'a>, out: &mut Vec<Finding>) {
+        match on.rule.scope {
+            Scope::Contact => {
+                for &contact_type in &on.rule.contact_types {
+                    self.slot(on, Some(contact_type), out);
+                }
+            }
+            Scope::Account => self.slot(on, None, out),
         }
     }
 
-    fn outcome(
-        &mut self,
-        rule_index: usize,
-        rule: &Rule,
-        account: &Account,
-        contact_type: Option<ContactType>,
-    ) -> Outcome {
-        memo_key(&mut self.key, rule, account, contact_type);
-        if let Some(outcome) = self.memo[rule_index].get(self.key.as_str()) {
+    fn slot(&mut self, on: &On<'_, 'a>, contact_type: Option<ContactType>, out: &mut Vec<Finding>) {
+        let rule = on.rule;
+        // The slots the verdict depends on: its own (or the rule's contact types, for an
+        // account rule) and those read through `contacts`. Any unreadable one is an ERROR.
+        let own: &[ContactType] = match contact_type {
+            Some(ref t) => std::slice::from_ref(t),
+            None => &rule.contact_types,
+        };
+        let needed = own.iter().chain(rule.reads.contacts.iter());
+        let outcome = match unreadable(on.account, needed) {
+            Some(why) => Outcome::Error(why),
+            None => self.outcome(on, contact_type),
+        };
+        let (status, detail) = match outcome {
+            Outcome::NotApplicable => return,
+            Outcome::Pass => (Status::Pass, None),
+            Outcome::Fail(evidence) => (Status::Fail, evidence),
+            Outcome::Error(why) => (Status::Error, Some(why)),
+        };
+        out.push(Finding {
+            rule: on.rule_index,
+            account: on.account_index,
+            contact_type,
+            status,
+            detail,
+            waiver: None,
+        });
+    }
+
+    fn outcome(&mut self, on: &On<'_, 'a>, contact_type: Option<ContactType>) -> Outcome {
+        let rule = on.rule;
+        if rule.reads.account {
+            return self.execute(on, contact_type);
+        }
+        let own = contact_type
+            .filter(|_| rule.reads.contact)
+            .map_or(UNREAD, |t| on.slots[t.index()]);
+        let [security, billing, operations] = ContactType::ALL.map(|t| {
+            if rule.reads.contacts.contains(&t) {
+                on.slots[t.index()]
+            } else {
+                UNREAD
+            }
+        });
+        let key: MemoKey = [own, security, billing, operations];
+        if let Some(outcome) = self.memo[on.rule_index].get(&key) {
             return outcome.clone();
         }
-        let mut scope = self.scopes[rule_index].new_inner_scope();
+        let outcome = self.execute(on, contact_type);
+        let memo = &mut self.memo[on.rule_index];
+        if memo.len() < MEMO_LIMIT {
+            memo.insert(key, outcome.clone());
+        }
+        outcome
+    }
+
+    /// Runs the rule's CEL with the variables it reads bound for this account and slot.
+    fn execute(&self, on: &On<'_, 'a>, contact_type: Option<ContactType>) -> Outcome {
+        let (rule, account) = (on.rule, on.account);
+        let mut scope = self.scopes[on.rule_index].new_inner_scope();
         if rule.reads.account {
             scope.add_variable_from_value("account", account_value(account));
         }
@@ -203,12 +253,7 @@ impl Evaluator<'_> {
         if !rule.reads.contacts.is_empty() {
             scope.add_variable_from_value("contacts", contacts_value(account));
         }
-        let outcome = run(rule, &scope);
-        let memo = &mut self.memo[rule_index];
-        if memo.len() < MEMO_LIMIT {
-            memo.insert(self.key.clone(), outcome.clone());
-        }
-        outcome
+        run(rule, &scope)
     }
 }
 
@@ -250,46 +295,6 @@ fn run(rule: &Rule, scope: &Context) -> Outcome {
             },
         },
         Err(why) => Outcome::Error(why),
-    }
-}
-
-/// Writes into `key` the values the rule reads, each prefixed with its length so that no two
-/// different inputs give the same key.
-fn memo_key(key: &mut String, rule: &Rule, account: &Account, contact_type: Option<ContactType>) {
-    fn push(key: &mut String, value: &str) {
-        // infallible: writing to a String cannot fail.
-        let _ = write!(key, "{}:", value.len());
-        key.push_str(value);
-    }
-    let push_slot = |key: &mut String, t: ContactType| {
-        key.push_str(t.as_str());
-        match account.slot(t) {
-            Slot::Registered(c) => {
-                key.push('R');
-                for field in [&c.name, &c.title, &c.email_address, &c.phone_number] {
-                    push(key, field);
-                }
-            }
-            Slot::Missing => key.push('M'),
-            Slot::Unreadable { .. } => key.push('U'),
-        }
-    };
-    key.clear();
-    if let Some(t) = contact_type {
-        key.push_str(t.as_str());
-        if rule.reads.contact {
-            push_slot(key, t);
-        }
-    }
-    key.push('|');
-    for t in &rule.reads.contacts {
-        push_slot(key, *t);
-    }
-    key.push('|');
-    if rule.reads.account {
-        for field in [&account.id, &account.name, &account.email, &account.state] {
-            push(key, field);
-        }
     }
 }
 

@@ -5,30 +5,31 @@
 //! `<error>`, WAIVED a `<skipped>` with the waiver's reason. A rule's compliance mappings are
 //! `<properties>` of its suite: junit-10.xsd allows none on a test case.
 //!
-//! Written with `quick-junit`, whose `Report` holds every test case in memory (about 2.8 million
-//! for 100,000 accounts, well over a gigabyte). So the report is streamed in pieces, each
-//! serialized by quick-junit and spliced in: the root start tag (from a report with the totals
-//! and no suites), each suite's start tag and properties (from a suite with its counts and no
-//! test cases), then its test cases in chunks of [`CHUNK`]. The root's `skipped` attribute is
-//! removed after writing: quick-junit 0.8 writes one on `<testsuites>` and junit-10.xsd rejects
-//! it. A streaming XML writer (quick-xml) would make the splicing unnecessary.
+//! Written with quick-xml, the XML writer under quick-junit, rather than with quick-junit's
+//! `Report`: that holds every test case in memory (2.8 million for 100,000 accounts) and
+//! writes a `skipped` attribute on `<testsuites>` that junit-10.xsd rejects. Text still goes
+//! through quick-junit's `XmlString`, which drops what XML cannot carry (control characters,
+//! ANSI escapes); quick-xml escapes the rest. Test cases are rendered in parallel chunks and
+//! written in order, so memory holds a few chunks, never a suite.
 
 use std::io::{self, Write};
 
 use chrono::DateTime;
-use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
-
+use quick_junit::XmlString;
+use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::Writer;
 use rayon::prelude::*;
 
 use crate::finding::{Finding, Status};
+use crate::inventory::ContactType;
 use crate::report::redact::Redactor;
 use crate::report::Options;
 use crate::scan::{FindingView, Scan};
 
-/// Test cases serialized at a time: memory holds one chunk, not a suite.
-const CHUNK: usize = 10_000;
-/// quick-junit's indentation of a `<testsuite>` element.
-const SUITE_INDENT: &str = "\n    ";
+/// Indentation of a suite, of its children, and of a test case's children.
+const SUITE: &[u8] = b"\n    ";
+const IN_SUITE: &[u8] = b"\n        ";
+const IN_CASE: &[u8] = b"\n            ";
 
 /// Test counts of a suite or of the whole report.
 #[derive(Debug, Default, Clone, Copy)]
@@ -51,15 +52,28 @@ impl Counts {
     }
 }
 
-fn serialize(report: &Report) -> io::Result<String> {
-    report.to_string().map_err(io::Error::other)
+/// An account name fit for XML, as text and escaped for an attribute.
+struct AccountName {
+    text: XmlString,
+    escaped: String,
 }
 
-/// The test case name: `<account id> <account name> <TYPE>`, unique within its rule.
-fn case_name(view: &FindingView<'_>) -> String {
-    let mut name = view.account.id.clone();
+/// Text fit for XML: without control characters and ANSI escapes.
+fn xml_text(text: &str) -> XmlString {
+    XmlString::new(text)
+}
+
+fn indent<W: Write>(writer: &mut Writer<W>, indentation: &[u8]) -> io::Result<()> {
+    writer.get_mut().write_all(indentation)
+}
+
+/// Writes into `name` the test case name: `<account id> <account name> <TYPE>`, unique within
+/// its rule.
+fn case_name(name: &mut String, view: &FindingView<'_>, account_name: &str) {
+    name.clear();
+    name.push_str(&view.account.id);
     for part in [
-        view.account.name.as_str(),
+        account_name,
         view.finding.contact_type.map_or("", |t| t.as_str()),
     ] {
         if !part.is_empty() {
@@ -67,197 +81,303 @@ fn case_name(view: &FindingView<'_>) -> String {
             name.push_str(part);
         }
     }
-    name
 }
 
-fn test_case(view: &FindingView<'_>, redactor: &Redactor) -> TestCase {
-    let rule = view.rule;
+/// What a non-passing test case carries: its element, and the attributes and text of it.
+struct Outcome {
+    element: &'static str,
+    message: String,
+    kind: Option<&'static str>,
+    description: String,
+}
+
+fn outcome(view: &FindingView<'_>, redactor: &Redactor) -> Option<Outcome> {
     let message = || redactor.string(view.message());
-    let status = match view.status() {
-        Status::Pass => TestCaseStatus::success(),
+    match view.status() {
+        Status::Pass => None,
         Status::Fail => {
             let message = message();
             let remediation = redactor.string(view.remediation());
             let fix = if remediation.trim().is_empty() {
-                format!("see `contactscan rules explain {}`", rule.id)
+                format!("see `contactscan rules explain {}`", view.rule.id)
             } else {
                 remediation
             };
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status
-                .set_type(view.severity().label())
-                .set_description(format!("{message}\n\nHow to fix: {fix}"))
-                .set_message(message);
-            status
+            Some(Outcome {
+                element: "failure",
+                description: format!("{message}\n\nHow to fix: {fix}"),
+                message,
+                kind: Some(view.severity().label()),
+            })
         }
         Status::Error => {
             let message = message();
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-            status
-                .set_type(view.severity().label())
-                .set_description(format!(
+            Some(Outcome {
+                element: "error",
+                description: format!(
                     "{message}\n\nNo verdict was reached: this is neither a pass nor a failure. \
                      Fix the cause above (often a scanning role without \
                      account:GetAlternateContact) and scan again."
-                ))
-                .set_message(message);
-            status
+                ),
+                message,
+                kind: Some(view.severity().label()),
+            })
         }
         Status::Waived => {
-            let mut status = TestCaseStatus::skipped();
-            if let Some(waiver) = view.waiver() {
-                let reason = redactor.text(&waiver.reason);
-                status
-                    .set_description(format!(
+            let (reason, description) = match view.waiver() {
+                Some(waiver) => {
+                    let reason = redactor.text(&waiver.reason).into_owned();
+                    let description = format!(
                         "Waived until {} by {}: {reason}\n\nFinding: {}",
                         waiver.expires,
                         redactor.text(&waiver.owner),
                         message()
-                    ))
-                    .set_message(reason.into_owned());
-            }
-            status
+                    );
+                    (reason, description)
+                }
+                None => ("waived".to_string(), message()),
+            };
+            Some(Outcome {
+                element: "skipped",
+                message: reason,
+                kind: None,
+                description,
+            })
         }
-    };
-    let mut case = TestCase::new(case_name(view), status);
-    case.set_classname(&rule.id);
-    case
-}
-
-/// A report holding one suite, the way quick-junit serializes a suite.
-fn one_suite(suite: TestSuite) -> io::Result<String> {
-    let mut report = Report::new("contactscan");
-    report.add_test_suite(suite);
-    serialize(&report)
-}
-
-/// Splits serialized XML at its first `<tag ...>` element: what comes before it, its start tag,
-/// and its content up to the last `</tag>` (trailing whitespace trimmed).
-fn element<'x>(xml: &'x str, tag: &str) -> io::Result<(&'x str, &'x str, &'x str)> {
-    let start = xml.find(&format!("<{tag} "));
-    let start_end = start.and_then(|at| xml[at..].find('>').map(|end| at + end + 1));
-    let close = xml.rfind(&format!("</{tag}>"));
-    match (start, start_end, close) {
-        (Some(start), Some(start_end), Some(close)) if start_end <= close => Ok((
-            &xml[..start],
-            &xml[start..start_end],
-            xml[start_end..close].trim_end(),
-        )),
-        _ => Err(io::Error::other(format!(
-            "unexpected JUnit XML from quick-junit: no <{tag}> element with an end tag"
-        ))),
     }
+}
+
+/// A passing test case of one rule, `<testcase name="..." classname="<rule>"/>`, split around
+/// its name: the 2.8 million passing cases of a 100,000-account scan cost a few copies each.
+/// Byte for byte what [`write_case`] writes (a test checks it).
+struct PassTemplate {
+    before_name: String,
+    after_name: String,
+}
+
+impl PassTemplate {
+    fn new(rule_id: &str) -> PassTemplate {
+        let classname = quick_xml::escape::escape(rule_id);
+        PassTemplate {
+            before_name: format!("{}<testcase name=\"", String::from_utf8_lossy(IN_SUITE)),
+            after_name: format!("\" classname=\"{classname}\"/>"),
+        }
+    }
+
+    /// Appends the case of `account_id`, whose name is `escaped_name` (fit for XML, escaped).
+    fn render(
+        &self,
+        account_id: &str,
+        escaped_name: &str,
+        contact_type: Option<ContactType>,
+        out: &mut Vec<u8>,
+    ) {
+        out.extend_from_slice(self.before_name.as_bytes());
+        // Account ids are twelve digits: nothing to escape.
+        out.extend_from_slice(account_id.as_bytes());
+        for part in [escaped_name, contact_type.map_or("", ContactType::as_str)] {
+            if !part.is_empty() {
+                out.push(b' ');
+                out.extend_from_slice(part.as_bytes());
+            }
+        }
+        out.extend_from_slice(self.after_name.as_bytes());
+    }
+}
+
+/// Writes one test case named `name`.
+fn write_case<W: Write>(
+    writer: &mut Writer<W>,
+    view: &FindingView<'_>,
+    name: &str,
+    redactor: &Redactor,
+) -> io::Result<()> {
+    let mut case = BytesStart::new("testcase");
+    case.push_attribute(("name", name));
+    case.push_attribute(("classname", view.rule.id.as_str()));
+    indent(writer, IN_SUITE)?;
+    let Some(outcome) = outcome(view, redactor) else {
+        return writer.write_event(Event::Empty(case));
+    };
+    writer.write_event(Event::Start(case))?;
+    let message = xml_text(&outcome.message);
+    let mut element = BytesStart::new(outcome.element);
+    element.push_attribute(("message", message.as_str()));
+    if let Some(kind) = outcome.kind {
+        element.push_attribute(("type", kind));
+    }
+    indent(writer, IN_CASE)?;
+    writer.write_event(Event::Start(element))?;
+    writer.write_event(Event::Text(BytesText::new(&xml_text(&outcome.description))))?;
+    writer.write_event(Event::End(BytesEnd::new(outcome.element)))?;
+    indent(writer, IN_SUITE)?;
+    writer.write_event(Event::End(BytesEnd::new("testcase")))
 }
 
 /// Writes one rule's suite: its start tag and properties, then its test cases chunk by chunk.
 fn write_suite(
     scan: &Scan,
     index: usize,
+    findings: &[&Finding],
     counts: Counts,
+    account_names: &[AccountName],
     redactor: &Redactor,
-    chunk_size: usize,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let rule = &scan.rules[index];
-    let mut head = TestSuite::new(&rule.id);
+    let mut writer = Writer::new(&mut *out);
+    let mut suite = BytesStart::new("testsuite");
+    let rule_id = xml_text(&rule.id);
+    suite.push_attribute(("name", rule_id.as_str()));
+    for (key, value) in [
+        ("tests", counts.tests),
+        ("skipped", counts.skipped),
+        ("errors", counts.errors),
+        ("failures", counts.failures),
+    ] {
+        suite.push_attribute((key, value.to_string().as_str()));
+    }
     if let Ok(time) = DateTime::parse_from_rfc3339(&scan.scanned_at) {
-        head.set_timestamp(time);
+        let timestamp = time.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string();
+        suite.push_attribute(("timestamp", timestamp.as_str()));
     }
-    head.add_property(Property::new("severity", rule.severity.label()));
-    head.add_property(Property::new("title", &rule.title));
-    for (framework, ids) in &rule.compliance {
-        head.add_properties(ids.iter().map(|id| Property::new(framework, id)));
+    indent(&mut writer, SUITE)?;
+    writer.write_event(Event::Start(suite))?;
+    indent(&mut writer, IN_SUITE)?;
+    writer.write_event(Event::Start(BytesStart::new("properties")))?;
+    let severity = [("severity", rule.severity.label()), ("title", &rule.title)];
+    let mappings = rule
+        .compliance
+        .iter()
+        .flat_map(|(framework, ids)| ids.iter().map(move |id| (framework.as_str(), id.as_str())));
+    for (name, value) in severity.into_iter().chain(mappings) {
+        let (name, value) = (xml_text(name), xml_text(value));
+        let mut property = BytesStart::new("property");
+        property.push_attribute(("name", name.as_str()));
+        property.push_attribute(("value", value.as_str()));
+        indent(&mut writer, IN_CASE)?;
+        writer.write_event(Event::Empty(property))?;
     }
-    // The counts of the test cases that follow in chunks.
-    head.tests = counts.tests;
-    head.failures = counts.failures;
-    head.errors = counts.errors;
-    head.skipped = counts.skipped;
-    let xml = one_suite(head)?;
-    let (_, start, properties) = element(&xml, "testsuite")?;
-    write!(out, "{SUITE_INDENT}{start}{properties}")?;
-    // Chunks are serialized in parallel, a batch of them at a time, and written in order.
-    let findings: Vec<&Finding> = scan.findings.iter().filter(|f| f.rule == index).collect();
-    for batch in findings.chunks(chunk_size * rayon::current_num_threads()) {
-        let serialized: Vec<io::Result<String>> = batch
-            .par_chunks(chunk_size)
-            .map(|chunk| {
-                let mut suite = TestSuite::new(&rule.id);
-                suite.add_test_cases(chunk.iter().map(|f| test_case(&scan.view(f), redactor)));
-                let xml = one_suite(suite)?;
-                Ok(element(&xml, "testsuite")?.2.to_string())
-            })
-            .collect();
-        for cases in serialized {
-            out.write_all(cases?.as_bytes())?;
+    indent(&mut writer, IN_SUITE)?;
+    writer.write_event(Event::End(BytesEnd::new("properties")))?;
+    let pass = PassTemplate::new(&rule.id);
+    super::write_rendered(findings, &mut *out, |chunk, _, buffer| {
+        let mut name = String::new();
+        for f in chunk {
+            let account = &account_names[f.account];
+            if f.status == Status::Pass {
+                let id = &scan.inventory.accounts[f.account].id;
+                pass.render(id, &account.escaped, f.contact_type, buffer);
+            } else {
+                let view = scan.view(f);
+                case_name(&mut name, &view, &account.text);
+                write_case(&mut Writer::new(&mut *buffer), &view, &name, redactor)?;
+            }
         }
-    }
-    write!(out, "{SUITE_INDENT}</testsuite>")
+        Ok(())
+    })?;
+    let mut writer = Writer::new(out);
+    indent(&mut writer, SUITE)?;
+    writer.write_event(Event::End(BytesEnd::new("testsuite")))
 }
 
-/// Writes the report, one chunk of test cases in memory at a time.
+/// Writes the report, a few chunks of test cases in memory at a time.
 pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<()> {
-    write_chunked(scan, options, CHUNK, out)
-}
-
-fn write_chunked(
-    scan: &Scan,
-    options: &Options,
-    chunk_size: usize,
-    out: &mut dyn Write,
-) -> io::Result<()> {
     let redactor = Redactor::for_scan(scan, options);
-    let mut per_rule = vec![Counts::default(); scan.rules.len()];
+    let mut per_rule = vec![(Vec::new(), Counts::default()); scan.rules.len()];
     let mut total = Counts::default();
     for finding in &scan.findings {
-        per_rule[finding.rule].add(finding.status);
+        let (findings, counts): &mut (Vec<&Finding>, Counts) = &mut per_rule[finding.rule];
+        findings.push(finding);
+        counts.add(finding.status);
         total.add(finding.status);
     }
-    let mut root = Report::new("contactscan");
-    root.tests = total.tests;
-    root.failures = total.failures;
-    root.errors = total.errors;
-    root.skipped = total.skipped;
-    let xml = serialize(&root)?;
-    let (declaration, start, _) = element(&xml, "testsuites")?;
-    // junit-10.xsd has no `skipped` on <testsuites>: drop the one quick-junit 0.8 writes.
-    let skipped = format!(" skipped=\"{}\"", total.skipped);
-    write!(out, "{declaration}{}", start.replacen(&skipped, "", 1))?;
-    for (index, counts) in per_rule.iter().enumerate() {
-        write_suite(scan, index, *counts, &redactor, chunk_size, out)?;
+    // Each account's name made fit for XML once, not once per test case.
+    let account_names: Vec<AccountName> = scan
+        .inventory
+        .accounts
+        .par_iter()
+        .map(|a| {
+            let text = xml_text(&a.name);
+            let escaped = quick_xml::escape::escape(text.as_str()).into_owned();
+            AccountName { text, escaped }
+        })
+        .collect();
+    let mut writer = Writer::new(&mut *out);
+    writer
+        .get_mut()
+        .write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
+    // junit-10.xsd has no `skipped` on <testsuites>: skipped cases count in each suite only.
+    let mut root = BytesStart::new("testsuites");
+    root.push_attribute(("name", "contactscan"));
+    for (key, value) in [
+        ("tests", total.tests),
+        ("failures", total.failures),
+        ("errors", total.errors),
+    ] {
+        root.push_attribute((key, value.to_string().as_str()));
     }
-    writeln!(out, "\n</testsuites>")
+    writer.write_event(Event::Start(root))?;
+    for (index, (findings, counts)) in per_rule.iter().enumerate() {
+        write_suite(
+            scan,
+            index,
+            findings,
+            *counts,
+            &account_names,
+            &redactor,
+            &mut *out,
+        )?;
+    }
+    let mut writer = Writer::new(out);
+    writer.get_mut().write_all(b"\n")?;
+    writer.write_event(Event::End(BytesEnd::new("testsuites")))?;
+    writer.get_mut().write_all(b"\n")
 }
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
-    use super::{write_chunked, CHUNK};
+    use super::*;
     use crate::engine::RuleSet;
-    use crate::report::Options;
-    use crate::scan::Scan;
     use crate::source::snapshot;
 
     #[test]
-    fn chunks_splice_into_the_same_document() {
-        let path = Path::new("fixtures/demo-org.json");
+    fn pass_template_renders_what_the_xml_writer_writes() {
+        let text = r#"{"SchemaVersion": "contactscan/snapshot/v1", "Accounts": [
+            {"Id": "111111111111", "Name": "quote \" ' <tag> & é \u001b[31m red \u0007",
+             "AlternateContacts": [{"AlternateContactType": "SECURITY", "Name": "SOC",
+               "Title": "SOC", "EmailAddress": "soc@corp.com", "PhoneNumber": "+1 206 266 1000"}]},
+            {"Id": "222222222222"}]}"#;
         let scan = Scan::run(
-            "snapshot:demo".to_string(),
+            "snapshot:test.json".to_string(),
             None,
-            snapshot::read(path).unwrap(),
+            snapshot::parse("test.json", text.as_bytes()).unwrap(),
             RuleSet::load(None).unwrap(),
             "2026-11-23T12:00:00Z".to_string(),
         );
-        let render = |chunk_size| {
-            let mut out = Vec::new();
-            write_chunked(&scan, &Options::default(), chunk_size, &mut out).unwrap();
-            String::from_utf8(out).unwrap()
-        };
-        let whole = render(CHUNK);
-        assert_eq!(render(2), whole);
-        assert_eq!(render(1), whole);
-        assert!(whole.starts_with("<?xml"));
-        assert!(whole.ends_with("    </testsuite>\n</testsuites>\n"));
+        let redactor = Redactor::for_scan(&scan, &Options::default());
+        let mut passes = 0;
+        for f in scan.findings.iter().filter(|f| f.status == Status::Pass) {
+            let view = scan.view(f);
+            let account_name = xml_text(&view.account.name);
+            let mut name = String::new();
+            case_name(&mut name, &view, &account_name);
+            let mut written = Vec::new();
+            write_case(&mut Writer::new(&mut written), &view, &name, &redactor).unwrap();
+            let escaped = quick_xml::escape::escape(account_name.as_str());
+            let mut rendered = Vec::new();
+            PassTemplate::new(&view.rule.id).render(
+                &view.account.id,
+                &escaped,
+                f.contact_type,
+                &mut rendered,
+            );
+            assert_eq!(
+                String::from_utf8(rendered).unwrap(),
+                String::from_utf8(written).unwrap()
+            );
+            passes += 1;
+        }
+        assert!(passes > 5, "only {passes} PASS findings compared");
     }
 }

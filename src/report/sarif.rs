@@ -197,7 +197,7 @@ impl Anchor {
         let cwd = cwd.as_deref();
         if let Some(path) = &scan.snapshot_path {
             if let Some(uri) = relative_uri(path, cwd) {
-                let lines = std::fs::read_to_string(path)
+                let lines = std::fs::read(path)
                     .map(|text| snapshot::account_lines(&text))
                     .unwrap_or_default();
                 return Anchor { uri, lines };

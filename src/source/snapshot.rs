@@ -102,52 +102,72 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Inventory, InputError> {
         ));
     }
     check_nesting(name, bytes)?;
+    // The fast path: tracking the JSON path costs an allocation per key, so it is paid only to
+    // describe an error.
+    match serde_json::from_slice::<SnapshotFile>(bytes) {
+        Ok(file) => convert(name, file),
+        Err(_) => Err(describe_invalid(name, bytes)),
+    }
+}
+
+/// Says where and why `bytes` are not a snapshot, parsing them again while tracking the JSON
+/// path.
+fn describe_invalid(name: &str, bytes: &[u8]) -> InputError {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let file: SnapshotFile = serde_path_to_error::deserialize(&mut deserializer)
-        .map_err(|e| describe_json_error(name, e.path().to_string(), e.into_inner()))?;
-    deserializer
-        .end()
-        .map_err(|e| describe_json_error(name, String::new(), e))?;
-    convert(name, file)
+    let parsed: Result<SnapshotFile, _> = serde_path_to_error::deserialize(&mut deserializer);
+    match parsed {
+        Err(e) => describe_json_error(name, e.path().to_string(), e.into_inner()),
+        Ok(_) => match deserializer.end() {
+            Err(e) => describe_json_error(name, String::new(), e),
+            Ok(()) => InputError::new(name, "", EXPECTED.to_string()),
+        },
+    }
 }
 
 /// Deepest nesting of arrays and objects a snapshot may have (a real one has 5).
 const MAX_NESTING: usize = 32;
 
-/// Refuses absurdly nested JSON before parsing, even inside fields that are otherwise ignored.
+/// Refuses absurdly nested JSON, even inside fields that are otherwise ignored.
 fn check_nesting(name: &str, bytes: &[u8]) -> Result<(), InputError> {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    let (mut line, mut column) = (1usize, 0usize);
-    for &b in bytes {
-        column += 1;
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
+    let mut depth = 0usize;
+    let mut at = 0;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'"' => {
+                // Skip the string: to its closing quote, past escaped characters. An
+                // unterminated string ends the check; parsing reports it.
+                at += 1;
+                loop {
+                    let Some(next) = bytes
+                        .get(at..)
+                        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+                    else {
+                        return Ok(());
+                    };
+                    at += next + 1;
+                    if bytes[at - 1] == b'"' {
+                        break;
+                    }
+                    at += 1;
+                }
+                continue;
             }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
             b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_NESTING {
+                    let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+                    let line = 1 + memchr::memchr_iter(b'\n', &bytes[..at]).count();
                     return Err(InputError::new(
                         name,
-                        format!("line {line}, column {column}"),
+                        format!("line {line}, column {}", at - line_start + 1),
                         format!("JSON nested deeper than {MAX_NESTING} levels; {EXPECTED}"),
                     ));
                 }
             }
             b']' | b'}' => depth = depth.saturating_sub(1),
-            b'\n' => {
-                line += 1;
-                column = 0;
-            }
             _ => {}
         }
+        at += 1;
     }
     Ok(())
 }
@@ -209,31 +229,34 @@ fn convert(name: &str, file: SnapshotFile) -> Result<Inventory, InputError> {
             })
         }
     };
-    let mut seen_ids = HashSet::with_capacity(file.accounts.len());
     let mut accounts = Vec::with_capacity(file.accounts.len());
     for (i, account) in file.accounts.into_iter().enumerate() {
-        let at = format!("Accounts[{i}]");
         if !is_account_id(&account.id) {
             return Err(InputError::new(
                 name,
-                format!("{at}.Id"),
+                format!("Accounts[{i}].Id"),
                 format!(
                     "{:?} is not an AWS account id; expected 12 digits",
                     account.id
                 ),
             ));
         }
-        if !seen_ids.insert(account.id.clone()) {
-            return Err(InputError::new(
-                name,
-                format!("{at}.Id"),
-                format!(
-                    "account {} appears twice; expected each account once",
-                    account.id
-                ),
-            ));
-        }
-        accounts.push(convert_account(name, &at, account)?);
+        accounts.push(convert_account(name, i, account)?);
+    }
+    let mut seen_ids = HashSet::with_capacity(accounts.len());
+    if let Some((i, account)) = accounts
+        .iter()
+        .enumerate()
+        .find(|(_, a)| !seen_ids.insert(a.id.as_str()))
+    {
+        return Err(InputError::new(
+            name,
+            format!("Accounts[{i}].Id"),
+            format!(
+                "account {} appears twice; expected each account once",
+                account.id
+            ),
+        ));
     }
     Ok(Inventory {
         collected_at: file.collected_at.unwrap_or_default(),
@@ -242,18 +265,19 @@ fn convert(name: &str, file: SnapshotFile) -> Result<Inventory, InputError> {
     })
 }
 
-fn convert_account(name: &str, at: &str, account: AccountFile) -> Result<Account, InputError> {
+fn convert_account(name: &str, i: usize, account: AccountFile) -> Result<Account, InputError> {
     let mut slots = [Slot::Missing, Slot::Missing, Slot::Missing];
     let mut filled = [false; 3];
-    let mut claim = |place: String, type_name: &str| -> Result<usize, InputError> {
+    // `place` is only formatted for an error message.
+    let mut claim = |place: &dyn Fn() -> String, type_name: &str| -> Result<usize, InputError> {
         let contact_type: ContactType = type_name
             .parse()
-            .map_err(|e: String| InputError::new(name, place.clone(), e))?;
+            .map_err(|e: String| InputError::new(name, place(), e))?;
         let index = contact_type.index();
         if filled[index] {
             return Err(InputError::new(
                 name,
-                place,
+                place(),
                 format!(
                     "contact type {contact_type} appears twice in account {}; expected each type at most once in AlternateContacts and Errors together",
                     account.id
@@ -265,7 +289,7 @@ fn convert_account(name: &str, at: &str, account: AccountFile) -> Result<Account
     };
     for (j, contact) in account.alternate_contacts.into_iter().flatten().enumerate() {
         let index = claim(
-            format!("{at}.AlternateContacts[{j}].AlternateContactType"),
+            &|| format!("Accounts[{i}].AlternateContacts[{j}].AlternateContactType"),
             &contact.alternate_contact_type,
         )?;
         slots[index] = Slot::Registered(AlternateContact {
@@ -277,7 +301,7 @@ fn convert_account(name: &str, at: &str, account: AccountFile) -> Result<Account
     }
     for (j, error) in account.errors.into_iter().flatten().enumerate() {
         let index = claim(
-            format!("{at}.Errors[{j}].AlternateContactType"),
+            &|| format!("Accounts[{i}].Errors[{j}].AlternateContactType"),
             &error.alternate_contact_type,
         )?;
         slots[index] = Slot::Unreadable {
@@ -347,22 +371,52 @@ fn account_file(account: &Account) -> AccountFile {
     }
 }
 
-/// The 1-based line of each account's `"Id"` entry in a snapshot's text, for report locations.
-pub fn account_lines(text: &str) -> HashMap<String, usize> {
+/// The 1-based line of each account's `"Id"` entry in a snapshot's bytes, for report locations.
+pub fn account_lines(text: &[u8]) -> HashMap<String, usize> {
     let mut lines = HashMap::new();
-    for (number, line) in text.lines().enumerate() {
-        let mut rest = line;
-        while let Some(i) = rest.find("\"Id\"") {
-            rest = &rest[i + 4..];
-            let value = rest.trim_start().strip_prefix(':').map(str::trim_start);
-            if let Some(id) = value
-                .and_then(|v| v.strip_prefix('"'))
-                .and_then(|v| v.get(..12))
-                .filter(|id| is_account_id(id))
-            {
-                lines.entry(id.to_string()).or_insert(number + 1);
-            }
+    let (mut line, mut counted) = (1, 0);
+    let key = b"\"Id\"";
+    for at in memchr::memmem::find_iter(text, key) {
+        line += memchr::memchr_iter(b'\n', &text[counted..at]).count();
+        counted = at;
+        let rest = text[at + key.len()..].trim_ascii_start();
+        let id = rest
+            .strip_prefix(b":")
+            .map(<[u8]>::trim_ascii_start)
+            .and_then(|v| v.strip_prefix(b"\""))
+            .and_then(|v| v.get(..12))
+            .and_then(|id| std::str::from_utf8(id).ok())
+            .filter(|id| is_account_id(id));
+        if let Some(id) = id {
+            lines.entry(id.to_string()).or_insert(line);
         }
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_nesting;
+
+    fn nesting(text: &str) -> Result<(), String> {
+        check_nesting("t.json", text.as_bytes()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn nesting_counts_brackets_outside_strings_only() {
+        let deep = format!("{}{}", "[".repeat(33), "]".repeat(33));
+        let err = nesting(&format!("{{\"a\":\n  {deep}}}")).unwrap_err();
+        assert!(err.contains("line 2, column 34"), "{err}");
+        assert!(nesting(&format!("{}{}", "[".repeat(32), "]".repeat(32))).is_ok());
+        // Brackets in strings, escaped quotes and backslashes do not count.
+        let in_string = format!(
+            "{{\"a\": \"{}\\\" {} \\\\\", \"b\": []}}",
+            "[".repeat(40),
+            "{".repeat(40)
+        );
+        assert!(nesting(&in_string).is_ok());
+        // Unterminated strings and a trailing backslash end the check without a panic.
+        assert!(nesting("{\"a\": \"[[[[").is_ok());
+        assert!(nesting("{\"a\": \"x\\").is_ok());
+    }
 }
