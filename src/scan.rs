@@ -183,8 +183,18 @@ impl<'a> FindingView<'a> {
         }
     }
 
-    /// The fix, rendered for this account and contact type.
+    /// The fix, rendered for this account and contact type. For ERROR it is how to reach a
+    /// verdict, never the rule's `put-alternate-contact` command: that would overwrite a
+    /// contact nobody could read.
     pub fn remediation(&self) -> String {
-        self.rule.remediation.render(&self.input())
+        match self.finding.status {
+            Status::Error => format!(
+                "No verdict was reached, so there is nothing to change yet. Make the data \
+                 readable: the identity that scans account {} needs account:GetAlternateContact \
+                 (and, with --role-name, a role it can assume there); then scan again.",
+                self.account.id
+            ),
+            _ => self.rule.remediation.render(&self.input()),
+        }
     }
 }

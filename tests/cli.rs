@@ -124,12 +124,46 @@ fn unreadable_slot_is_error_and_exits_3() {
             .as_str()
             .unwrap()
             .contains("AccessDeniedException"));
+        // Never the put-alternate-contact command: it would overwrite a contact nobody read.
+        let remediation = finding["remediation"].as_str().unwrap();
+        assert!(
+            remediation.contains("account:GetAlternateContact"),
+            "{remediation}"
+        );
+        assert!(
+            !remediation.contains("put-alternate-contact"),
+            "{remediation}"
+        );
     }
     contactscan()
         .args(["scan", "--allow-incomplete", "--input"])
         .arg(&path)
         .assert()
         .code(0);
+}
+
+#[test]
+fn resource_not_found_in_errors_reads_as_not_registered() {
+    let dir = TempDir::new().unwrap();
+    let account = r#"{"Id": "123456789012", "Errors": [{"AlternateContactType": "SECURITY",
+        "Code": "ResourceNotFoundException", "Message": "No contact of the inputted alternate contact type found."}]}"#;
+    let path = write(&dir, "not-found.json", snapshot(&[account.to_string()]));
+    let output = contactscan()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--select",
+            "security-contact-registered",
+            "--input",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let statuses: Vec<&serde_json::Value> = findings(&report).map(|f| &f["status"]).collect();
+    assert_eq!(statuses, ["FAIL"]);
 }
 
 #[test]

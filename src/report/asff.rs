@@ -204,8 +204,8 @@ fn finding<'a>(view: &FindingView<'a>, facts: &'a RuleFacts, redactor: &Redactor
             Cow::Borrowed(contact_type.as_str()),
         );
     }
-    if let Some(evidence) = view.evidence() {
-        field("contactscan/Evidence", redactor.text(evidence));
+    if let Some(evidence) = redactor.evidence(view) {
+        field("contactscan/Evidence", evidence);
     }
     if let Some(waiver) = view.waiver() {
         field("contactscan/WaiverReason", redactor.text(&waiver.reason));
@@ -218,9 +218,9 @@ fn finding<'a>(view: &FindingView<'a>, facts: &'a RuleFacts, redactor: &Redactor
     );
     let title = clip(&rule.title, TITLE_MAX).unwrap_or_else(|| rule.id.clone());
     let description =
-        clip(&redactor.string(view.message()), DESCRIPTION_MAX).unwrap_or_else(|| title.clone());
+        clip(&redactor.message(view), DESCRIPTION_MAX).unwrap_or_else(|| title.clone());
     let remediation =
-        clip(&redactor.string(view.remediation()), RECOMMENDATION_MAX).map(|text| Remediation {
+        clip(&redactor.remediation(view), RECOMMENDATION_MAX).map(|text| Remediation {
             recommendation: Recommendation { text },
         });
     Finding {

@@ -76,9 +76,9 @@ fn finding<'a>(
         account_name: &view.account.name,
         contact_type: view.finding.contact_type.map(|t| t.as_str()),
         title: &view.rule.title,
-        message: redactor.string(view.message()),
-        evidence: view.evidence().map(|e| redactor.text(e)),
-        remediation: (view.status() != Status::Pass).then(|| redactor.string(view.remediation())),
+        message: redactor.message(view),
+        evidence: redactor.evidence(view),
+        remediation: (view.status() != Status::Pass).then(|| redactor.remediation(view)),
         waiver: view.waiver().map(|w| Waiver {
             reason: redactor.text(&w.reason),
             owner: redactor.text(&w.owner),

@@ -92,12 +92,12 @@ struct Outcome {
 }
 
 fn outcome(view: &FindingView<'_>, redactor: &Redactor) -> Option<Outcome> {
-    let message = || redactor.string(view.message());
+    let message = || redactor.message(view);
     match view.status() {
         Status::Pass => None,
         Status::Fail => {
             let message = message();
-            let remediation = redactor.string(view.remediation());
+            let remediation = redactor.remediation(view);
             let fix = if remediation.trim().is_empty() {
                 format!("see `contactscan rules explain {}`", view.rule.id)
             } else {

@@ -53,7 +53,7 @@ fn row(view: &FindingView<'_>, redactor: &Redactor) -> String {
     } else {
         format!("{} {}", view.account.id, view.account.name)
     };
-    let mut message = redactor.string(view.message());
+    let mut message = redactor.message(view);
     if let Some(waiver) = view.waiver() {
         message.push_str(&format!(
             " (waived until {} by {}: {})",

@@ -1,7 +1,10 @@
 //! `--redact`: masks email local parts and phone digits in rendered report text.
 //!
 //! Works on finished strings (messages, evidence, remediation, waiver notes), so every format
-//! redacts the same way whatever the rule's message template says:
+//! redacts the same way whatever the rule's message template says. A finding's texts are first
+//! searched for the account's own contact data, masked wherever they stand (a malformed
+//! address such as `jane(at)corp.com`, a short number, a local part quoted in evidence), then
+//! for anything shaped like an address or a phone number:
 //! - an email's local part keeps its first and last character (`security@corp.com` becomes
 //!   `s******y@corp.com`; one or two characters become `*`); the domain stays visible;
 //! - a phone number keeps its leading `+`, its separators and its last two digits
@@ -14,8 +17,9 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
+use crate::inventory::{Account, Slot};
 use crate::report::Options;
-use crate::scan::Scan;
+use crate::scan::{FindingView, Scan};
 
 /// Masks contact data in report text when `--redact` is on; a no-op otherwise.
 pub struct Redactor<'a> {
@@ -59,6 +63,39 @@ impl<'a> Redactor<'a> {
         } else {
             text
         }
+    }
+
+    /// A finding's message, redacted when on.
+    pub fn message(&self, view: &FindingView<'_>) -> String {
+        self.in_account(view.account, view.message())
+    }
+
+    /// A finding's evidence, redacted when on.
+    pub fn evidence<'t>(&self, view: &FindingView<'t>) -> Option<Cow<'t, str>> {
+        let evidence = view.evidence()?;
+        Some(if self.on {
+            Cow::Owned(self.in_account(view.account, evidence.to_string()))
+        } else {
+            Cow::Borrowed(evidence)
+        })
+    }
+
+    /// A finding's remediation, redacted when on.
+    pub fn remediation(&self, view: &FindingView<'_>) -> String {
+        self.in_account(view.account, view.remediation())
+    }
+
+    /// `text` about `account`, redacted when on: the account's own contact data first, then
+    /// whatever looks like an address or a phone number.
+    fn in_account(&self, account: &Account, text: String) -> String {
+        if !self.on {
+            return text;
+        }
+        let mut text = text;
+        for (value, masked) in sensitive_values(account) {
+            text = replace_whole(&text, &value, &masked);
+        }
+        self.string(text)
     }
 
     /// Masks the digits of every phone-like run in `text` but its last two.
@@ -131,9 +168,107 @@ impl<'a> Redactor<'a> {
     }
 }
 
-/// Characters an email local part is made of (the ones mailbox providers accept).
+/// The account's contact data as it may appear in a finding's texts, each with its mask,
+/// longest first: addresses (the root email too), their local parts, phone numbers.
+fn sensitive_values(account: &Account) -> Vec<(String, String)> {
+    let mut values = Vec::new();
+    let mut add_email = |email: &str| {
+        let email = email.trim();
+        if email.is_empty() {
+            return;
+        }
+        match email.split_once('@') {
+            Some((local, domain)) if !local.is_empty() => {
+                values.push((email.to_string(), format!("{}@{domain}", mask_local(local))));
+                // A bare local part is masked where evidence quotes it (as written, or lower
+                // case without its +tag): the same word in prose ("security") is left alone.
+                let lower = local.to_lowercase();
+                let base = lower.split('+').next().unwrap_or_default().to_string();
+                for quoted in [local.to_string(), lower, base] {
+                    if !quoted.is_empty() {
+                        values.push((format!("{quoted:?}"), format!("{:?}", mask_local(&quoted))));
+                    }
+                }
+            }
+            _ => values.push((email.to_string(), mask_local(email))),
+        }
+    };
+    add_email(&account.email);
+    let mut phones = Vec::new();
+    for slot in &account.slots {
+        if let Slot::Registered(contact) = slot {
+            add_email(&contact.email_address);
+            let phone = contact.phone_number.trim();
+            if phone.chars().any(|c| c.is_ascii_digit()) {
+                phones.push((phone.to_string(), mask_digits(phone)));
+            }
+        }
+    }
+    values.extend(phones);
+    values.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+    values.dedup_by(|a, b| a.0 == b.0);
+    values
+}
+
+/// `text` with every occurrence of `value` that stands as a whole (no letter or digit glued
+/// to either end) replaced by `masked`.
+fn replace_whole(text: &str, value: &str, masked: &str) -> String {
+    let glued = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (at, _) in text.match_indices(value) {
+        let before = text[..at].chars().next_back();
+        let after = text[at + value.len()..].chars().next();
+        if !glued(before) && !glued(after) {
+            out.push_str(&text[copied..at]);
+            out.push_str(masked);
+            copied = at + value.len();
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// A local part with all but its first and last characters masked (all of it when it has two
+/// characters or fewer).
+fn mask_local(local: &str) -> String {
+    let count = local.chars().count();
+    local
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if count > 2 && (i == 0 || i + 1 == count) {
+                c
+            } else {
+                '*'
+            }
+        })
+        .collect()
+}
+
+/// A phone number with all digits but the last two masked.
+fn mask_digits(phone: &str) -> String {
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let mut seen = 0;
+    phone
+        .chars()
+        .map(|c| {
+            if c.is_ascii_digit() {
+                seen += 1;
+                if seen + 2 > digits {
+                    return c;
+                }
+                return '*';
+            }
+            c
+        })
+        .collect()
+}
+
+/// Characters an email local part is made of (the ones mailbox providers accept), and the mask
+/// character, so that masking an address again changes nothing.
 fn is_local_char(c: char) -> bool {
-    c.is_alphanumeric() || "+=.#|!&-_%~".contains(c)
+    c.is_alphanumeric() || "+=.#|!&-_%~*".contains(c)
 }
 
 fn is_domain_char(c: char) -> bool {
@@ -180,6 +315,57 @@ fn is_phone_char(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::Redactor;
+    use crate::inventory::{Account, AlternateContact, Slot};
+
+    fn contact(email: &str, phone: &str) -> Slot {
+        Slot::Registered(AlternateContact {
+            name: "Marco Rossi".into(),
+            title: "Engineer".into(),
+            email_address: email.into(),
+            phone_number: phone.into(),
+        })
+    }
+
+    #[test]
+    fn masks_the_accounts_own_data_whatever_its_shape() {
+        let account = Account {
+            id: "123456789012".into(),
+            name: "payments".into(),
+            email: "aws-root@corp.com".into(),
+            state: "ACTIVE".into(),
+            slots: [
+                contact("Marco.Rossi+aws@corp.com", "206 266"),
+                contact("jane.smith(at)corp.com", "+1 206 266 1000 ext 4321"),
+                contact("bob.jones@@corp.com", ""),
+            ],
+        };
+        let redactor = Redactor::new(true, ["123456789012"]);
+        let text =
+            "the local part \"marco.rossi\" of Marco.Rossi+aws@corp.com; jane.smith(at)corp.com; \
+                    bob.jones@@corp.com; phone 206 266; +1 206 266 1000 ext 4321; AWS security \
+                    notifications for account 123456789012";
+        let redacted = redactor.in_account(&account, text.to_string());
+        for leak in [
+            "marco",
+            "rossi",
+            "jane",
+            "smith",
+            "bob.jones",
+            "206 266",
+            "4321",
+        ] {
+            assert!(
+                !redacted.to_lowercase().contains(leak),
+                "{leak} in {redacted}"
+            );
+        }
+        assert!(redacted.contains("AWS security notifications for account 123456789012"));
+        assert!(redacted.contains("\"m*********i\""), "{redacted}");
+        assert_eq!(
+            Redactor::new(false, []).in_account(&account, text.to_string()),
+            text
+        );
+    }
 
     fn redact(text: &str) -> String {
         Redactor::new(true, ["111111111111", "222222222222", "777777777777"])

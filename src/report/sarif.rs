@@ -277,7 +277,7 @@ impl Selection {
 
 fn result(view: &FindingView<'_>, anchor: &Anchor, redactor: &Redactor) -> SarifResult {
     let account = view.account;
-    let mut text = redactor.string(view.message());
+    let mut text = redactor.message(view);
     if !text.contains(&account.id) {
         text.push_str(&format!(" (account {})", account.id));
     }

@@ -14,6 +14,9 @@ use crate::inventory::{
 /// The value of `SchemaVersion` this version reads and writes.
 pub const SCHEMA_VERSION: &str = "contactscan/snapshot/v1";
 
+/// The error code of GetAlternateContact for a contact that is not registered.
+const NOT_REGISTERED: &str = "ResourceNotFoundException";
+
 const EXPECTED: &str = "expected a contactscan snapshot: a JSON object with \"SchemaVersion\": \"contactscan/snapshot/v1\" and an \"Accounts\" array";
 
 #[derive(Deserialize, Serialize)]
@@ -304,9 +307,16 @@ fn convert_account(name: &str, i: usize, account: AccountFile) -> Result<Account
             &|| format!("Accounts[{i}].Errors[{j}].AlternateContactType"),
             &error.alternate_contact_type,
         )?;
-        slots[index] = Slot::Unreadable {
-            code: error.code.unwrap_or_default(),
-            message: error.message.unwrap_or_default(),
+        let code = error.code.unwrap_or_default();
+        // GetAlternateContact's answer for a contact that is not registered: a reading, not
+        // a failure to read (snapshots assembled from the AWS CLI carry it).
+        slots[index] = if code == NOT_REGISTERED {
+            Slot::Missing
+        } else {
+            Slot::Unreadable {
+                code,
+                message: error.message.unwrap_or_default(),
+            }
         };
     }
     Ok(Account {
