@@ -57,7 +57,7 @@ pub fn placeholder_domain(email: &str, extra: &[String], allowed: &[String]) -> 
     }
     if let Some(reserved) = find_within(&domain, RESERVED.iter()) {
         let what = if reserved.contains('.') {
-            "the reserved documentation domain"
+            "the reserved documentation domain "
         } else {
             "the reserved top-level domain ."
         };

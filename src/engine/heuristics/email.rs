@@ -72,10 +72,9 @@ pub fn email_problem(email: &str) -> Option<String> {
                 "the domain label {label:?} starts or ends with '-'"
             ));
         }
-        if let Some(c) = label
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
-        {
+        // Letters beyond ASCII make an internationalised domain (müller.de), delivered
+        // through its punycode form.
+        if let Some(c) = label.chars().find(|c| !(c.is_alphanumeric() || *c == '-')) {
             return Some(format!("the domain contains {c:?}, which is not allowed"));
         }
     }

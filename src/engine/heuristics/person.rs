@@ -1,16 +1,42 @@
 //! Personal mailbox versus shared team inbox, from the address's local part and the Name.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use super::email::local_part;
 use super::word_list;
 
-static ROLE_WORDS: LazyLock<HashSet<String>> = LazyLock::new(|| {
-    word_list(include_str!("../../../rules/data/role-words.txt"))
+static ROLE_WORDS: LazyLock<HashSet<String>> =
+    LazyLock::new(|| word_set(include_str!("../../../rules/data/role-words.txt")));
+static GIVEN_NAMES: LazyLock<HashSet<String>> =
+    LazyLock::new(|| word_set(include_str!("../../../rules/data/given-names.txt")));
+/// Surnames by frequency rank, most frequent first.
+static SURNAMES: LazyLock<HashMap<String, usize>> = LazyLock::new(|| {
+    word_list(include_str!("../../../rules/data/surnames.txt"))
         .into_iter()
+        .enumerate()
+        .map(|(rank, name)| (name, rank))
         .collect()
 });
+/// Surnames frequent enough to make a Name a person's on their own ("Gareth Price"); rarer
+/// ones are also words ("Fusion Center", "Purple Knights").
+const COMMON_SURNAME_RANK: usize = 5000;
+
+fn word_set(text: &str) -> HashSet<String> {
+    word_list(text).into_iter().collect()
+}
+
+/// Name tokens in reading order: "Rossi, Marco" is Marco Rossi.
+fn person_name_tokens(name: &str) -> Vec<Vec<String>> {
+    match name.split_once(',') {
+        Some((surname, given)) if !given.contains(',') => {
+            let mut tokens = name_tokens(given);
+            tokens.extend(name_tokens(surname));
+            tokens
+        }
+        _ => name_tokens(name),
+    }
+}
 
 /// Lower-case ASCII tokens of a text; German umlauts also give their `ae`/`oe`/`ue` spelling.
 fn name_tokens(text: &str) -> Vec<Vec<String>> {
@@ -90,15 +116,14 @@ pub fn personal_mailbox(
         return None;
     }
     let compact: String = tokens.concat();
-    let name = name_tokens(name);
-    let name_is_person = !name.is_empty()
-        && name.iter().all(|spellings| {
-            spellings
-                .iter()
-                .all(|s| !is_role_token(s, extra_role_words))
-        });
-    if name_is_person {
-        if let Some(pattern) = matches_name(&compact, &name) {
+    let name_tokens = person_name_tokens(name);
+    if is_person_name(&name_tokens, extra_role_words) {
+        // "Al-Farsi" and "van der Berg" are also written as one word in addresses.
+        let joined = joined_surname(name);
+        let pattern = std::iter::once(name_tokens)
+            .chain(joined)
+            .find_map(|tokens| matches_name(&compact, &tokens));
+        if let Some(pattern) = pattern {
             return Some(format!(
                 "the local part {base:?} is built from the contact's name ({pattern}): one person's mailbox"
             ));
@@ -108,13 +133,56 @@ pub fn personal_mailbox(
         .split(['.', '_', '-'])
         .filter(|t| !t.is_empty())
         .count();
-    let alphabetic = tokens.len() == 2 && separated == 2;
-    if alphabetic && tokens[1].len() >= 2 && (tokens[0].len() >= 2 || tokens[0].len() == 1) {
-        return Some(format!(
-            "the local part {base:?} has the given-name.surname shape of one person's mailbox"
-        ));
+    if tokens.len() == 2 && separated == 2 {
+        if let Some(shape) = person_shape(&tokens[0], &tokens[1]) {
+            return Some(format!(
+                "the local part {base:?} has the {shape} shape of one person's mailbox"
+            ));
+        }
     }
     None
+}
+
+/// Whether a Name is a person's: no role word, and a given name or a common surname we know
+/// ("Bilgi Güvenliği", "Fusion Center" are teams).
+fn is_person_name(name: &[Vec<String>], extra_role_words: &[String]) -> bool {
+    let known = |s: &String| {
+        GIVEN_NAMES.contains(s) || SURNAMES.get(s).is_some_and(|r| *r < COMMON_SURNAME_RANK)
+    };
+    !name.is_empty()
+        && name
+            .iter()
+            .flatten()
+            .all(|s| !is_role_token(s, extra_role_words))
+        && name.iter().flatten().any(known)
+}
+
+/// The Name as given name and one-word surname, when its surname has a hyphen or particles
+/// ("Mohammed Al-Farsi" → mohammed alfarsi, "Pieter van der Berg" → pieter vanderberg).
+fn joined_surname(name: &str) -> Option<Vec<Vec<String>>> {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let (given, surname) = words.split_first()?;
+    let surname: String = surname.concat();
+    let joined = format!("{given} {}", surname.replace(['-', '\''], ""));
+    let tokens = name_tokens(&joined);
+    (tokens.len() == 2 && joined != name).then_some(tokens)
+}
+
+/// Whether two words separated by `.`, `_` or `-` read as a person's name without the
+/// contact's Name to compare: both must be names we know, so that two ordinary words
+/// (bug.bounty, fusion.center) are not taken for one.
+fn person_shape(first: &str, second: &str) -> Option<&'static str> {
+    let given = |t: &str| t.len() >= 2 && GIVEN_NAMES.contains(t);
+    let surname = |t: &str| t.len() >= 2 && SURNAMES.contains_key(t);
+    if given(first) && surname(second) {
+        Some("given-name.surname")
+    } else if first.len() == 1 && surname(second) {
+        Some("initial.surname")
+    } else if surname(first) && given(second) {
+        Some("surname.given-name")
+    } else {
+        None
+    }
 }
 
 /// The name pattern the compact local part follows, if any (first.last, flast, first, ...).
@@ -188,6 +256,11 @@ mod tests {
             ("jorg.muller@corp.de", "Jörg Müller"),
             ("jane.smith@corp.com", "Security Team"),
             ("j.smith@corp.com", ""),
+            ("rossi.marco@corp.com", ""),
+            ("mrossi@corp.com", "Rossi, Marco"),
+            ("m.alfarsi@corp.com", "Mohammed Al-Farsi"),
+            ("p.vanderberg@corp.com", "Pieter van der Berg"),
+            ("gareth.price@corp.com", "Gareth Price"),
         ] {
             assert!(personal(email, name), "{email} / {name}");
         }
@@ -205,6 +278,12 @@ mod tests {
             ("sicherheit@corp.de", "IT-Sicherheit"),
             ("blue-team@corp.com", ""),
             ("soc@corp.com", "Security Operations Center"),
+            ("bug.bounty@corp.com", "Bug Bounty"),
+            ("responsible.disclosure@corp.com", ""),
+            ("purple.knights@corp.com", "Purple Knights"),
+            ("fusion.center@corp.com", "Fusion Center"),
+            ("bilgi.guvenligi@corp.com.tr", "Bilgi Güvenliği"),
+            ("e-commerce@corp.com", ""),
         ] {
             assert!(!personal(email, name), "{email} / {name}");
         }

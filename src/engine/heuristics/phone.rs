@@ -47,13 +47,28 @@ pub fn phone_problem(phone: &str) -> Option<String> {
 
 /// A `+CC ...` number must be a possible number (by length) for its country calling code.
 fn international_problem(phone: &str) -> Option<String> {
-    let parsed = match phonenumber::parse(None, phone) {
-        Ok(parsed) => parsed,
-        Err(_) => return Some("it is not a number of any country calling code".into()),
+    let (code, length) = match phonenumber::parse(None, phone) {
+        Ok(parsed) => (
+            parsed.code().value(),
+            parsed.national().to_string().len() as u16,
+        ),
+        // The crate refuses some numbers libphonenumber reads (+44 0000 000000): split off
+        // the calling code by hand. Calling codes are prefix-free, so the first that exists
+        // is the one.
+        Err(_) => {
+            let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+            let split = (1..=3).find_map(|n| {
+                let code: u16 = digits.get(..n)?.parse().ok()?;
+                DATABASE
+                    .by_code(&code)
+                    .map(|_| (code, (digits.len() - n) as u16))
+            });
+            match split {
+                Some(split) => split,
+                None => return Some("it starts with no country calling code".into()),
+            }
+        }
     };
-    let code = parsed.code().value();
-    let national = parsed.national();
-    let length = national.to_string().len() as u16;
     let Some(regions) = DATABASE.by_code(&code) else {
         return Some(format!("+{code} is not a country calling code"));
     };
