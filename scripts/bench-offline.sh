@@ -1,28 +1,52 @@
 #!/usr/bin/env bash
 # Offline benchmark: generated snapshots of 10k and 100k accounts, all rules, release build.
-# Prints wall time and peak memory (GNU time) per run; figures go into BENCHMARKS.md.
-#   scripts/bench-offline.sh [FORMAT ...]     (default: json)
+# Prints wall time, CPU time and peak memory (GNU time) per run; figures go into BENCHMARKS.md.
+#   scripts/bench-offline.sh [RUNS]     (default 3 runs of each case)
+#
+# Cases: the table (parse and evaluation only), --format json to /dev/null (the CPU cost of
+# the JSON report), --format json to a file, and both again with the asff, sarif, junit and
+# markdown reports as files. Output files are removed and the page cache flushed (sync) before
+# each run, so one run's writeback does not slow the next; `dd` writes as many bytes just
+# before a file run, to show what the disk alone costs at that moment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-formats=("${@:-json}")
+runs="${1:-3}"
 work="${BENCH_DIR:-target/bench}"
 mkdir -p "$work"
 cargo build --release --locked --quiet
 bin=target/release/contactscan
+timed() {
+  local label="$1"
+  shift
+  /usr/bin/time -f "$label: %e s wall, %U s user, %S s sys, %M KiB peak RSS" "$@"
+}
+fresh() {
+  rm -f "$work"/out-* "$work"/dd.bin
+  sync
+}
 for n in 10000 100000; do
   snapshot="$work/snapshot-$n.json"
-  [ -s "$snapshot" ] || python3 scripts/gen-snapshot.py "$n" > "$snapshot"
-  for format in "${formats[@]}"; do
-    reports=()
-    if [ "$format" = all ]; then
-      for f in asff sarif junit markdown; do reports+=(--report "$f=$work/out-$n.$f"); done
-      format=json
-    fi
-    for run in 1 2 3; do
-      /usr/bin/time -f "$n accounts, $format${reports:+ + all reports}, run $run: %e s wall, %M KiB peak RSS" \
-        "$bin" scan --input "$snapshot" --format "$format" "${reports[@]}" --fail-on never --allow-incomplete \
-        > "$work/out-$n.$format"
-    done
-    ls -l "$work/out-$n.$format" | awk '{print "  output: " $5 " bytes"}'
+  [ -s "$snapshot" ] || python3 scripts/gen-snapshot.py "$n" >"$snapshot"
+  scan=("$bin" scan --input "$snapshot" --fail-on never --allow-incomplete)
+  reports=()
+  for f in asff sarif junit markdown; do reports+=(--report "$f=$work/out-$n.$f"); done
+  for run in $(seq "$runs"); do
+    timed "$n accounts, table, run $run" "${scan[@]}" --format table >/dev/null
+    timed "$n accounts, json to /dev/null, run $run" "${scan[@]}" --format json >/dev/null
+    fresh
+    "${scan[@]}" --format json >"$work/out-$n.json"
+    bytes=$(stat -c %s "$work/out-$n.json")
+    fresh
+    timed "  dd of the same $bytes bytes" dd if=/dev/zero of="$work/dd.bin" bs=1M \
+      count=$((bytes / 1048576)) status=none
+    fresh
+    timed "$n accounts, json to a file, run $run" "${scan[@]}" --format json >"$work/out-$n.json"
+    fresh
+    timed "$n accounts, json to /dev/null + 4 report files, run $run" \
+      "${scan[@]}" --format json "${reports[@]}" >/dev/null
+    fresh
+    timed "$n accounts, json to a file + 4 report files, run $run" \
+      "${scan[@]}" --format json "${reports[@]}" >"$work/out-$n.json"
+    fresh
   done
 done

@@ -21,7 +21,7 @@ use quick_xml::Writer;
 use rayon::prelude::*;
 
 use crate::finding::{Finding, Status};
-use crate::inventory::ContactType;
+use crate::inventory::{Account, ContactType};
 use crate::report::redact::Redactor;
 use crate::report::Options;
 use crate::scan::{FindingView, Scan};
@@ -52,10 +52,29 @@ impl Counts {
     }
 }
 
-/// An account name fit for XML, as text and escaped for an attribute.
+/// An account's name fit for XML, and the start of its test case names, escaped for an
+/// attribute: made once per account, not once per test case.
 struct AccountName {
-    text: XmlString,
-    escaped: String,
+    text: String,
+    /// `<account id>[ <account name>]`, escaped.
+    case_prefix: String,
+}
+
+impl AccountName {
+    fn of(account: &Account) -> AccountName {
+        // XmlString's scan for escape sequences is costly; most names have nothing to drop.
+        let text = if account.name.chars().any(char::is_control) {
+            xml_text(&account.name).into_string()
+        } else {
+            account.name.clone()
+        };
+        let mut case_prefix = account.id.clone();
+        if !text.is_empty() {
+            case_prefix.push(' ');
+            case_prefix.push_str(&quick_xml::escape::escape(&text));
+        }
+        AccountName { text, case_prefix }
+    }
 }
 
 /// Text fit for XML: without control characters and ANSI escapes.
@@ -164,22 +183,13 @@ impl PassTemplate {
         }
     }
 
-    /// Appends the case of `account_id`, whose name is `escaped_name` (fit for XML, escaped).
-    fn render(
-        &self,
-        account_id: &str,
-        escaped_name: &str,
-        contact_type: Option<ContactType>,
-        out: &mut Vec<u8>,
-    ) {
+    /// Appends the case of an account (its [`AccountName::case_prefix`]) and contact type.
+    fn render(&self, case_prefix: &str, contact_type: Option<ContactType>, out: &mut Vec<u8>) {
         out.extend_from_slice(self.before_name.as_bytes());
-        // Account ids are twelve digits: nothing to escape.
-        out.extend_from_slice(account_id.as_bytes());
-        for part in [escaped_name, contact_type.map_or("", ContactType::as_str)] {
-            if !part.is_empty() {
-                out.push(b' ');
-                out.extend_from_slice(part.as_bytes());
-            }
+        out.extend_from_slice(case_prefix.as_bytes());
+        if let Some(contact_type) = contact_type {
+            out.push(b' ');
+            out.extend_from_slice(contact_type.as_str().as_bytes());
         }
         out.extend_from_slice(self.after_name.as_bytes());
     }
@@ -266,8 +276,7 @@ fn write_suite(
         for f in chunk {
             let account = &account_names[f.account];
             if f.status == Status::Pass {
-                let id = &scan.inventory.accounts[f.account].id;
-                pass.render(id, &account.escaped, f.contact_type, buffer);
+                pass.render(&account.case_prefix, f.contact_type, buffer);
             } else {
                 let view = scan.view(f);
                 case_name(&mut name, &view, &account.text);
@@ -297,11 +306,7 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
         .inventory
         .accounts
         .par_iter()
-        .map(|a| {
-            let text = xml_text(&a.name);
-            let escaped = quick_xml::escape::escape(text.as_str()).into_owned();
-            AccountName { text, escaped }
-        })
+        .map(AccountName::of)
         .collect();
     let mut writer = Writer::new(&mut *out);
     writer
@@ -359,16 +364,14 @@ mod tests {
         let mut passes = 0;
         for f in scan.findings.iter().filter(|f| f.status == Status::Pass) {
             let view = scan.view(f);
-            let account_name = xml_text(&view.account.name);
+            let account = AccountName::of(view.account);
             let mut name = String::new();
-            case_name(&mut name, &view, &account_name);
+            case_name(&mut name, &view, &account.text);
             let mut written = Vec::new();
             write_case(&mut Writer::new(&mut written), &view, &name, &redactor).unwrap();
-            let escaped = quick_xml::escape::escape(account_name.as_str());
             let mut rendered = Vec::new();
             PassTemplate::new(&view.rule.id).render(
-                &view.account.id,
-                &escaped,
+                &account.case_prefix,
                 f.contact_type,
                 &mut rendered,
             );

@@ -9,7 +9,7 @@
 //! not exist when they carry fingerprints; `primaryLocationLineHash` is derived from the
 //! finding id so that accounts sharing one anchor line stay distinct alerts.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
@@ -197,8 +197,15 @@ impl Anchor {
         let cwd = cwd.as_deref();
         if let Some(path) = &scan.snapshot_path {
             if let Some(uri) = relative_uri(path, cwd) {
+                // Only the accounts with results need a line.
+                let reported: HashSet<&str> = scan
+                    .findings
+                    .iter()
+                    .filter(|f| f.status != Status::Pass)
+                    .map(|f| scan.inventory.accounts[f.account].id.as_str())
+                    .collect();
                 let lines = std::fs::read(path)
-                    .map(|text| snapshot::account_lines(&text))
+                    .map(|text| snapshot::account_lines(&text, |id| reported.contains(id)))
                     .unwrap_or_default();
                 return Anchor { uri, lines };
             }

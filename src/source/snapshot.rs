@@ -381,8 +381,9 @@ fn account_file(account: &Account) -> AccountFile {
     }
 }
 
-/// The 1-based line of each account's `"Id"` entry in a snapshot's bytes, for report locations.
-pub fn account_lines(text: &[u8]) -> HashMap<String, usize> {
+/// The 1-based line of the `"Id"` entry of each account `wanted` accepts, in a snapshot's
+/// bytes, for report locations.
+pub fn account_lines(text: &[u8], wanted: impl Fn(&str) -> bool) -> HashMap<String, usize> {
     let mut lines = HashMap::new();
     let (mut line, mut counted) = (1, 0);
     let key = b"\"Id\"";
@@ -396,7 +397,7 @@ pub fn account_lines(text: &[u8]) -> HashMap<String, usize> {
             .and_then(|v| v.strip_prefix(b"\""))
             .and_then(|v| v.get(..12))
             .and_then(|id| std::str::from_utf8(id).ok())
-            .filter(|id| is_account_id(id));
+            .filter(|id| is_account_id(id) && wanted(id));
         if let Some(id) = id {
             lines.entry(id.to_string()).or_insert(line);
         }
