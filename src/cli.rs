@@ -40,10 +40,11 @@ pub enum RulesCommand {
         #[command(flatten)]
         rules: RuleSource,
     },
-    /// Explain one rule: what it checks, why it matters, a failing example, the fix.
+    /// Explain one rule: what it checks, why it matters, a failing example, the fix. Without
+    /// an id: the variables and functions rule conditions can use.
     Explain {
         /// The rule id, as `rules list` shows it.
-        id: String,
+        id: Option<String>,
         #[command(flatten)]
         rules: RuleSource,
     },

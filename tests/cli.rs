@@ -191,6 +191,82 @@ fn suspended_accounts_are_skipped_and_listed() {
     assert!(findings(&report).all(|f| f["account_id"] == "123456789012"));
 }
 
+#[test]
+fn a_byte_order_mark_and_a_hand_typed_state_are_read() {
+    let dir = TempDir::new().unwrap();
+    let mut text = b"\xEF\xBB\xBF".to_vec();
+    text.extend_from_slice(
+        snapshot(&[
+            clean_account("123456789012", r#", "State": "Active""#),
+            r#"{"Id": "210987654321", "State": " suspended "}"#.to_string(),
+        ])
+        .as_bytes(),
+    );
+    let path = write(&dir, "bom.json", text);
+    let output = contactscan()
+        .args(["scan", "--format", "json", "--input"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["summary"]["accounts"], 1);
+    assert_eq!(report["skipped_accounts"][0]["state"], "SUSPENDED");
+    // An unknown name is null, not "".
+    assert_eq!(
+        report["skipped_accounts"][0]["name"],
+        serde_json::Value::Null
+    );
+}
+
+#[test]
+fn no_report_file_is_left_when_the_run_fails() {
+    let dir = TempDir::new().unwrap();
+    let same = dir.path().join("same.out");
+    contactscan()
+        .args(["scan", "--input", DEMO, "--report"])
+        .arg(format!("json={}", same.display()))
+        .arg("--report")
+        .arg(format!("sarif={}", same.display()))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("twice"));
+    assert!(!same.exists());
+    // Standard output that cannot be written fails the run before any file is moved in place.
+    let full = dir.path().join("full.json");
+    if let Ok(dev_full) = fs::OpenOptions::new().write(true).open("/dev/full") {
+        let status = std::process::Command::new(assert_cmd::cargo::cargo_bin("contactscan"))
+            .args(["scan", "--input", DEMO, "--format", "json", "--report"])
+            .arg(format!("json={}", full.display()))
+            .env("SOURCE_DATE_EPOCH", EPOCH)
+            .stdout(dev_full)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(2));
+        assert!(!full.exists());
+    }
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("contactscan"))
+        .args(["rules", "list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// The findings of a JSON report.
 fn findings(report: &serde_json::Value) -> impl Iterator<Item = &serde_json::Value> {
     report["findings"]
@@ -570,6 +646,19 @@ fn rules_list_and_explain_come_from_the_rule_files() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("email_domain(email)"));
+    // Without an id: every variable and function rule conditions can use.
+    let output = contactscan().args(["rules", "explain"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let reference = String::from_utf8(output.stdout).unwrap();
+    for name in [
+        "contacts:",
+        "org:",
+        "email_domain(",
+        "is_approved_address(",
+        "is_freemail(",
+    ] {
+        assert!(reference.contains(name), "{name} missing from {reference}");
+    }
 }
 
 #[test]

@@ -18,7 +18,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Init(args) => init::run(args),
         Command::Rules { command } => match command {
             RulesCommand::List { rules } => rules::list(&rules),
-            RulesCommand::Explain { id, rules } => rules::explain(&id, &rules),
+            RulesCommand::Explain { id, rules } => rules::explain(id.as_deref(), &rules),
         },
     }
 }

@@ -25,6 +25,15 @@ pub fn to_stdout(format: Format, scan: &Scan, options: &Options) -> anyhow::Resu
     }
 }
 
+/// Prints `text` to standard output; a reader that stopped early (`| head`) is not an error.
+pub fn print(text: &str) -> anyhow::Result<()> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
+    }
+}
+
 /// Files written under a temporary name, moved into place together by [`Staged::commit`]:
 /// a reader never sees a partial file, and a run that fails later leaves none behind.
 #[derive(Default)]

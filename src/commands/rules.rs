@@ -6,29 +6,66 @@ use contactscan::engine::rule::Rule;
 use contactscan::engine::RuleSet;
 
 use crate::cli::RuleSource;
+use crate::commands::output;
 
 pub fn list(source: &RuleSource) -> anyhow::Result<u8> {
     let set = RuleSet::load(source.rules.as_deref())?;
     let width = set.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
-    for rule in &set.rules {
-        println!(
-            "{:<width$}  {:<8}  {}",
-            rule.id,
-            rule.severity.as_str(),
-            rule.title
-        );
-    }
+    let lines: String = set
+        .rules
+        .iter()
+        .map(|rule| {
+            format!(
+                "{:<width$}  {:<8}  {}\n",
+                rule.id,
+                rule.severity.as_str(),
+                rule.title
+            )
+        })
+        .collect();
+    output::print(&lines)?;
     Ok(0)
 }
 
-pub fn explain(id: &str, source: &RuleSource) -> anyhow::Result<u8> {
+/// One rule explained; without an id, what rule conditions can use.
+pub fn explain(id: Option<&str>, source: &RuleSource) -> anyhow::Result<u8> {
     let set = RuleSet::load(source.rules.as_deref())?;
-    let Some(rule) = set.get(id) else {
-        bail!("no rule with id {id:?}; `contactscan rules list` shows the ids");
+    let text = match id {
+        None => reference(),
+        Some(id) => match set.get(id) {
+            Some(rule) => explanation(rule),
+            None => bail!("no rule with id {id:?}; `contactscan rules list` shows the ids"),
+        },
     };
-    print!("{}", explanation(rule));
+    output::print(&text)?;
     Ok(0)
 }
+
+/// The variables and functions of rule conditions, one line each.
+fn reference() -> String {
+    let mut out = String::from(
+        "Rule conditions (applies, check, evidence) are CEL expressions over these variables and \
+         functions; `contactscan rules explain ID` explains one rule.\n",
+    );
+    section(&mut out, "Variables", VARIABLES);
+    let functions: Vec<String> = FUNCTIONS
+        .iter()
+        .map(|(signature, help)| format!("{signature}: {help}"))
+        .collect();
+    section(
+        &mut out,
+        "Functions (besides CEL's standard ones and its string extensions)",
+        &functions.join("\n"),
+    );
+    out
+}
+
+const VARIABLES: &str = "\
+account: id, name, email (the root email), state; strings, \"\" when unknown
+contact: type, name, title, email_address, phone_number; null when the slot is not registered
+contacts: map from SECURITY, BILLING, OPERATIONS to a contact or null; an unreadable slot makes the verdict ERROR
+params: the rule's [params], as overridden in contactscan.toml
+org: accounts (int), security_emails and security_domains (value -> number of accounts), dominant_security_domain (\"\" when none)";
 
 fn section(out: &mut String, heading: &str, text: &str) {
     if !text.trim().is_empty() {

@@ -1,12 +1,13 @@
 //! `contactscan scan`: read, evaluate, apply the policy, report, and decide the exit status.
 
 use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 use contactscan::clock;
 use contactscan::config::{self, Config};
 use contactscan::engine::RuleSet;
 use contactscan::policy;
-use contactscan::report::Options;
+use contactscan::report::{Format, Options};
 use contactscan::scan::Scan;
 use contactscan::source::aws::config as aws_config;
 use contactscan::source::snapshot;
@@ -15,6 +16,12 @@ use crate::cli::ScanArgs;
 use crate::commands::{import, live, output};
 
 pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
+    if let Some(path) = repeated_report_path(&args.report) {
+        anyhow::bail!(
+            "--report names {} twice; give each report its own file",
+            path.display()
+        );
+    }
     let mut rules = RuleSet::load(args.rules.rules.as_deref())?;
     let known_rules: HashSet<String> = rules.rules.iter().map(|r| r.id.clone()).collect();
     let config = config::locate(args.config.as_deref())
@@ -75,8 +82,10 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     } else {
         0
     };
-    staged.commit()?;
+    // Standard output before the files move into place: if it cannot be written, the run
+    // fails with no report file left behind.
     output::to_stdout(args.format, &scan, &options)?;
+    staged.commit()?;
     Ok(policy::exit_status(
         &scan,
         args.fail_on,
@@ -115,4 +124,13 @@ fn warn_about_waivers(scan: &Scan, used: policy::WaiverUse) {
     for i in used.stale {
         eprintln!("contactscan: warning: waiver for {} matched no failing finding: remove it if the issue is fixed", describe(i));
     }
+}
+
+/// A path two `--report` options name (they would overwrite each other).
+fn repeated_report_path(reports: &[(Format, PathBuf)]) -> Option<&Path> {
+    let mut seen = HashSet::new();
+    reports
+        .iter()
+        .map(|(_, path)| path.as_path())
+        .find(|path| !seen.insert(*path))
 }

@@ -32,7 +32,7 @@ struct Summary {
 #[derive(Serialize)]
 struct Skipped<'a> {
     id: &'a str,
-    name: &'a str,
+    name: Option<&'a str>,
     state: &'a str,
 }
 
@@ -50,16 +50,22 @@ struct Finding<'a> {
     status: &'static str,
     severity: &'static str,
     account_id: &'a str,
-    account_name: &'a str,
+    /// `null` when unknown.
+    account_name: Option<&'a str>,
     contact_type: Option<&'static str>,
     title: &'a str,
     message: String,
     evidence: Option<Cow<'a, str>>,
-    /// `null` on PASS findings: there is nothing to fix.
+    /// `null` on PASS findings (there is nothing to fix) and for rules without one.
     remediation: Option<String>,
     waiver: Option<Waiver<'a>>,
     /// Serialised once per rule.
     compliance: &'a RawValue,
+}
+
+/// A value that is `""` when unknown, as JSON has it: `null` then.
+fn known(value: &str) -> Option<&str> {
+    (!value.is_empty()).then_some(value)
 }
 
 fn finding<'a>(
@@ -73,12 +79,14 @@ fn finding<'a>(
         status: view.status().as_str(),
         severity: view.severity().label(),
         account_id: &view.account.id,
-        account_name: &view.account.name,
+        account_name: known(&view.account.name),
         contact_type: view.finding.contact_type.map(|t| t.as_str()),
         title: &view.rule.title,
         message: redactor.message(view),
         evidence: redactor.evidence(view),
-        remediation: (view.status() != Status::Pass).then(|| redactor.remediation(view)),
+        remediation: (view.status() != Status::Pass)
+            .then(|| redactor.remediation(view))
+            .filter(|text| !text.trim().is_empty()),
         waiver: view.waiver().map(|w| Waiver {
             reason: redactor.text(&w.reason),
             owner: redactor.text(&w.owner),
@@ -136,7 +144,7 @@ impl PassTemplate {
         out.extend_from_slice(self.after_id.as_bytes());
         out.extend_from_slice(account.id.as_bytes());
         out.extend_from_slice(self.before_name.as_bytes());
-        serde_json::to_writer(&mut *out, &account.name)?;
+        serde_json::to_writer(&mut *out, &known(&account.name))?;
         out.extend_from_slice(self.after_name.as_bytes());
         Ok(())
     }
@@ -202,7 +210,7 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
         .skipped_accounts()
         .map(|a| Skipped {
             id: &a.id,
-            name: &a.name,
+            name: known(&a.name),
             state: &a.state,
         })
         .collect();

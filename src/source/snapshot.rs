@@ -97,6 +97,8 @@ pub fn read(path: &Path) -> Result<Inventory, InputError> {
 
 /// Parses and validates snapshot bytes; `name` is used in error messages.
 pub fn parse(name: &str, bytes: &[u8]) -> Result<Inventory, InputError> {
+    // A byte-order mark, as PowerShell's Out-File writes one, is not part of the JSON.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(InputError::new(
             name,
@@ -323,9 +325,11 @@ fn convert_account(name: &str, i: usize, account: AccountFile) -> Result<Account
         id: account.id,
         name: account.name.unwrap_or_default(),
         email: account.email.unwrap_or_default(),
+        // Organizations writes states in upper case; "Active" typed by hand means the same.
         state: account
             .state
             .or(account.status)
+            .map(|s| s.trim().to_ascii_uppercase())
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| ACTIVE.to_string()),
         slots,
