@@ -194,7 +194,24 @@ impl<'a> FindingView<'a> {
                  (and, with --role-name, a role it can assume there); then scan again.",
                 self.account.id
             ),
-            _ => self.rule.remediation.render(&self.input()),
+            _ => {
+                let remediation = self.rule.remediation.render(&self.input());
+                if self.is_management_account() {
+                    // The management account cannot name its own id as AccountId: it runs the
+                    // command in its own context, without the option.
+                    remediation.replace(&format!("--account-id {} ", self.account.id), "")
+                } else {
+                    remediation
+                }
+            }
         }
+    }
+
+    fn is_management_account(&self) -> bool {
+        self.scan
+            .inventory
+            .organization
+            .as_ref()
+            .is_some_and(|o| o.management_account_id == self.account.id)
     }
 }

@@ -148,20 +148,8 @@ fn resource_not_found_in_errors_reads_as_not_registered() {
     let account = r#"{"Id": "123456789012", "Errors": [{"AlternateContactType": "SECURITY",
         "Code": "ResourceNotFoundException", "Message": "No contact of the inputted alternate contact type found."}]}"#;
     let path = write(&dir, "not-found.json", snapshot(&[account.to_string()]));
-    let output = contactscan()
-        .args([
-            "scan",
-            "--format",
-            "json",
-            "--select",
-            "security-contact-registered",
-            "--input",
-        ])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let (code, report) = account_one_scan(&path);
+    assert_eq!(code, Some(1));
     let statuses: Vec<&serde_json::Value> = findings(&report).map(|f| &f["status"]).collect();
     assert_eq!(statuses, ["FAIL"]);
 }
@@ -265,6 +253,54 @@ fn a_reader_that_stops_early_is_not_an_error() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+#[test]
+fn the_table_shows_control_characters_instead_of_sending_them() {
+    let dir = TempDir::new().unwrap();
+    let account = r#"{"Id": "123456789012", "Name": "evil\u001b[2J\u001b[31mname"}"#;
+    let path = write(&dir, "evil.json", snapshot(&[account.to_string()]));
+    let output = contactscan()
+        .args(["scan", "--input"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let table = String::from_utf8(output.stdout).unwrap();
+    assert!(!table.contains('\u{1b}'), "{table:?}");
+    assert!(table.contains(r"evil\u{1b}[2J"), "{table}");
+}
+
+#[test]
+fn the_management_account_is_fixed_without_naming_its_own_id() {
+    let dir = TempDir::new().unwrap();
+    let text = r#"{"SchemaVersion": "contactscan/snapshot/v1",
+        "Organization": {"Id": "o-a1b2c3d4e5", "ManagementAccountId": "111111111111"},
+        "Accounts": [{"Id": "111111111111"}, {"Id": "222222222222"}]}"#;
+    let path = write(&dir, "org.json", text);
+    let (_, report) = account_one_scan(&path);
+    let remediation = |account: &str| {
+        findings(&report)
+            .find(|f| f["account_id"] == account)
+            .unwrap()["remediation"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(!remediation("111111111111").contains("--account-id"));
+    assert!(remediation("222222222222").contains("--account-id 222222222222"));
+}
+
+/// The exit status and JSON report of a scan of `path` with Account.1's rule alone.
+fn account_one_scan(path: &Path) -> (Option<i32>, serde_json::Value) {
+    let output = contactscan()
+        .args(["scan", "--format", "json", "--input"])
+        .arg(path)
+        .args(["--select", "security-contact-registered"])
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&output.stdout).unwrap();
+    (output.status.code(), report)
 }
 
 /// The findings of a JSON report.

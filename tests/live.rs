@@ -151,7 +151,10 @@ fn standalone_scan_reads_the_callers_account_in_its_own_context() {
         "FAIL"
     );
     // Not in an organization: no name, no root email, and the root-email rule does not apply.
-    assert_eq!(report["findings"][0]["account_name"], serde_json::Value::Null);
+    assert_eq!(
+        report["findings"][0]["account_name"],
+        serde_json::Value::Null
+    );
     assert!(!statuses(&report).contains_key(&id("security-contact-not-root-email", "SECURITY")));
 
     let reads = proxy.reads();

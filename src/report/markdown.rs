@@ -37,6 +37,8 @@ fn escape(text: &str) -> String {
                 out.push_str("<br>");
             }
             '\n' => out.push_str("<br>"),
+            // Escape sequences and other controls are shown, not passed to a renderer.
+            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
             c => out.push(c),
         }
     }

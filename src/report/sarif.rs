@@ -161,12 +161,15 @@ fn encode_segment(segment: &str) -> String {
 
 /// `path` as a URI relative to `cwd`, when it lies under it.
 fn relative_uri(path: &Path, cwd: Option<&Path>) -> Option<String> {
-    let relative: PathBuf = if path.is_absolute() {
+    let climbs = |p: &Path| p.components().any(|c| c == Component::ParentDir);
+    let relative: PathBuf = if path.is_absolute() || climbs(path) {
         let cwd = cwd?;
-        match path.strip_prefix(cwd) {
-            Ok(relative) => relative.to_path_buf(),
-            Err(_) => {
-                let path = path.canonicalize().ok()?;
+        let absolute = cwd.join(path);
+        match absolute.strip_prefix(cwd) {
+            Ok(relative) if !climbs(relative) => relative.to_path_buf(),
+            // `..`, links: compare the real paths.
+            _ => {
+                let path = absolute.canonicalize().ok()?;
                 let cwd = cwd.canonicalize().ok()?;
                 path.strip_prefix(cwd).ok()?.to_path_buf()
             }
@@ -398,6 +401,28 @@ mod tests {
     use std::path::Path;
 
     use super::{fnv1a, pascal_case, relative_uri};
+
+    #[test]
+    fn paths_that_climb_back_under_the_working_directory_are_relative() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("snap.json"), "{}").unwrap();
+        let cwd = dir.path();
+        assert_eq!(
+            relative_uri(Path::new("sub/../snap.json"), Some(cwd)).as_deref(),
+            Some("snap.json")
+        );
+        let name = cwd.file_name().unwrap().to_str().unwrap();
+        let climbing = format!("../{name}/snap.json");
+        assert_eq!(
+            relative_uri(Path::new(&climbing), Some(cwd)).as_deref(),
+            Some("snap.json")
+        );
+        assert_eq!(
+            relative_uri(Path::new("../elsewhere.json"), Some(cwd)),
+            None
+        );
+    }
 
     #[test]
     fn uris_are_relative_to_the_working_directory() {

@@ -17,6 +17,20 @@ fn paint(color: bool, style: Style, text: &str) -> String {
     }
 }
 
+/// `text` safe for a terminal: control characters (escape sequences that could clear the
+/// screen or forge rows, from account names or contact values) are shown escaped, not sent.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 fn status_style(status: Status, severity: Severity) -> Style {
     let color = match (status, severity) {
         (Status::Error, _) => AnsiColor::Magenta,
@@ -40,7 +54,7 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
             let name = if view.account.name.is_empty() {
                 String::new()
             } else {
-                format!(" {}", view.account.name)
+                format!(" {}", printable(&view.account.name))
             };
             writeln!(
                 out,
@@ -48,9 +62,10 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
                 paint(color, bold, &format!("{}{name}", view.account.id))
             )?;
         }
-        let label = match view.status() {
-            Status::Fail => view.severity().label(),
-            other => other.as_str(),
+        let label = match (view.status(), view.severity()) {
+            (Status::Fail, Severity::Info) => "INFO",
+            (Status::Fail, severity) => severity.label(),
+            (other, _) => other.as_str(),
         };
         let label = format!("{label:<8}");
         writeln!(
@@ -59,15 +74,15 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
             paint(color, status_style(view.status(), view.severity()), &label),
             view.rule.id,
             view.finding.contact_type.map_or("-", |t| t.as_str()),
-            redactor.message(&view)
+            printable(&redactor.message(&view))
         )?;
         if let Some(waiver) = view.waiver() {
             writeln!(
                 out,
                 "           waived until {} by {}: {}",
                 waiver.expires,
-                redactor.text(&waiver.owner),
-                redactor.text(&waiver.reason)
+                printable(&redactor.text(&waiver.owner)),
+                printable(&redactor.text(&waiver.reason))
             )?;
         }
     }
