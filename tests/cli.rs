@@ -291,6 +291,30 @@ fn the_management_account_is_fixed_without_naming_its_own_id() {
     assert!(remediation("222222222222").contains("--account-id 222222222222"));
 }
 
+#[test]
+fn snapshot_findings_take_the_region_of_the_aws_config_file() {
+    let dir = TempDir::new().unwrap();
+    let config = write(&dir, "config", "[default]\nregion = eu-central-1\n");
+    let asff = |region_flag: Option<&str>| {
+        let mut command = contactscan();
+        command
+            .args(["scan", "--input", DEMO, "--format", "asff"])
+            .env("AWS_CONFIG_FILE", &config)
+            .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("none"))
+            .env_remove("AWS_REGION")
+            .env_remove("AWS_DEFAULT_REGION")
+            .env_remove("AWS_PROFILE");
+        if let Some(region) = region_flag {
+            command.args(["--region", region]);
+        }
+        let output = command.output().unwrap();
+        let findings: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        findings[0]["Resources"][0]["Region"].as_str().unwrap().to_string()
+    };
+    assert_eq!(asff(None), "eu-central-1");
+    assert_eq!(asff(Some("ap-southeast-2")), "ap-southeast-2");
+}
+
 /// The exit status and JSON report of a scan of `path` with Account.1's rule alone.
 fn account_one_scan(path: &Path) -> (Option<i32>, serde_json::Value) {
     let output = contactscan()

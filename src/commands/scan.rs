@@ -35,7 +35,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
             let inventory = snapshot::read(path)?;
             let source = format!("snapshot:{}", path.display());
             let mut scan = Scan::run(source, Some(path.clone()), inventory, rules, scanned_at);
-            scan.region = snapshot_region(args.live.region.as_deref());
+            scan.region =
+                snapshot_region(args.live.region.as_deref(), args.live.profile.as_deref());
             scan.partition = aws_config::partition_of(&scan.region).to_string();
             scan
         }
@@ -95,12 +96,11 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
 }
 
 /// The AWS region reports of a snapshot scan name (ASFF, the Security Hub import): `--region`,
-/// else AWS_REGION / AWS_DEFAULT_REGION, else us-east-1.
-fn snapshot_region(flag: Option<&str>) -> String {
+/// else the AWS configuration (environment, then the profile), else us-east-1.
+fn snapshot_region(flag: Option<&str>, profile: Option<&str>) -> String {
     flag.map(str::to_string)
-        .or_else(|| std::env::var("AWS_REGION").ok())
-        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
         .filter(|r| !r.trim().is_empty())
+        .or_else(|| aws_config::configured_region(profile))
         .unwrap_or_else(|| aws_config::DEFAULT_REGION.to_string())
 }
 

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use aws_config::meta::region::ProvideRegion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -37,6 +38,29 @@ pub async fn load(profile: Option<&str>, region: Option<&str>) -> SdkConfig {
             .region(Region::from_static(DEFAULT_REGION))
             .build()
     }
+}
+
+/// The region the AWS configuration names, without reaching the network (for snapshot scans,
+/// which call no AWS API unless they import): `AWS_REGION` or `AWS_DEFAULT_REGION`, else the
+/// `region` of the profile (`profile`, else `AWS_PROFILE`, else `default`) in the shared config
+/// file.
+pub fn configured_region(profile: Option<&str>) -> Option<String> {
+    let from_env = ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .into_iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|region| !region.trim().is_empty());
+    if from_env.is_some() {
+        return from_env;
+    }
+    let mut builder = aws_config::profile::ProfileFileRegionProvider::builder();
+    if let Some(profile) = profile {
+        builder = builder.profile_name(profile);
+    }
+    let provider = builder.build();
+    let runtime = tokio::runtime::Builder::new_current_thread().build().ok()?;
+    runtime
+        .block_on(provider.region())
+        .map(|region| region.as_ref().to_string())
 }
 
 /// The region of `config`, else us-east-1.
