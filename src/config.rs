@@ -96,7 +96,8 @@ pub fn load(path: &Path, rules: &mut RuleSet) -> Result<Config, InputError> {
             .span()
             .map(|s| line_column(&text, s.start))
             .unwrap_or_default();
-        InputError::new(&name, place, format!("invalid config: {}", e.message()))
+        let message = e.message().trim().replace('\n', ": ");
+        InputError::new(&name, place, format!("invalid config: {message}"))
     })?;
     let at = |span: std::ops::Range<usize>| line_column(&text, span.start);
     let all_ids: Vec<String> = rules.rules.iter().map(|r| r.id.clone()).collect();
@@ -155,12 +156,21 @@ pub fn load(path: &Path, rules: &mut RuleSet) -> Result<Config, InputError> {
         }
     }
     rules.rules.retain(|r| !disabled.contains(&r.id));
+    rules.disabled = disabled;
     let mut waivers = Vec::new();
     for entry in file.waivers {
+        // A bad date is placed at its key; anything else at the waiver.
         let place = at(entry.span());
-        waivers.push(
-            waiver(entry.into_inner(), &all_ids).map_err(|e| InputError::new(&name, &place, e))?,
-        );
+        let expires_place = at(entry.get_ref().expires.span());
+        let waiver = waiver(entry.into_inner(), &all_ids).map_err(|e| {
+            let place = if e.starts_with("waiver: expires") {
+                &expires_place
+            } else {
+                &place
+            };
+            InputError::new(&name, place, e)
+        })?;
+        waivers.push(waiver);
     }
     Ok(Config {
         path: path.to_path_buf(),
@@ -173,18 +183,31 @@ pub fn load(path: &Path, rules: &mut RuleSet) -> Result<Config, InputError> {
 fn check_param_type(default: &toml::Value, value: &toml::Value) -> Result<(), String> {
     if default.type_str() != value.type_str() {
         return Err(format!(
-            "a {} like the default {default}, got a {}",
-            default.type_str(),
-            value.type_str()
+            "{} like the default {default}, got {}",
+            kind(default),
+            kind(value)
         ));
     }
     if let (toml::Value::Array(defaults), toml::Value::Array(items)) = (default, value) {
         let element = defaults.first().map_or("string", toml::Value::type_str);
         if let Some(bad) = items.iter().find(|v| v.type_str() != element) {
-            return Err(format!("a list of {element}s, got {bad}"));
+            return Err(format!("a list of {element}s, got {}: {bad}", kind(bad)));
         }
     }
     Ok(())
+}
+
+/// What a TOML value is, with its article: "a list", "a string", "a date"...
+fn kind(value: &toml::Value) -> &'static str {
+    match value {
+        toml::Value::String(_) => "a string",
+        toml::Value::Integer(_) => "an integer",
+        toml::Value::Float(_) => "a number",
+        toml::Value::Boolean(_) => "a boolean",
+        toml::Value::Datetime(_) => "a date",
+        toml::Value::Array(_) => "a list",
+        toml::Value::Table(_) => "a table",
+    }
 }
 
 fn waiver(entry: WaiverEntry, rule_ids: &[String]) -> Result<Waiver, String> {
@@ -233,9 +256,15 @@ fn waiver(entry: WaiverEntry, rule_ids: &[String]) -> Result<Waiver, String> {
     let expires = match entry.expires.get_ref() {
         toml::Value::Datetime(d) if d.date.is_some() && d.time.is_none() => d.to_string(),
         toml::Value::String(s) => s.clone(),
+        toml::Value::Datetime(d) => {
+            return Err(format!(
+                "waiver: expires must be a date such as 2027-03-31 (it applies through the end of that day, UTC), got the date-time {d}"
+            ))
+        }
         other => {
             return Err(format!(
-                "waiver: expires must be a date such as 2027-03-31, got {other}"
+                "waiver: expires must be a date such as 2027-03-31, got {}: {other}",
+                kind(other)
             ))
         }
     };

@@ -309,7 +309,10 @@ fn snapshot_findings_take_the_region_of_the_aws_config_file() {
         }
         let output = command.output().unwrap();
         let findings: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        findings[0]["Resources"][0]["Region"].as_str().unwrap().to_string()
+        findings[0]["Resources"][0]["Region"]
+            .as_str()
+            .unwrap()
+            .to_string()
     };
     assert_eq!(asff(None), "eu-central-1");
     assert_eq!(asff(Some("ap-southeast-2")), "ap-southeast-2");

@@ -170,6 +170,13 @@ params = { allowed_domains = ["yourcompany.com"] }
     assert!(findings
         .iter()
         .all(|f| f["rule_id"] != "contact-registered"));
+    // Selecting a rule the config turns off says so.
+    let (status, _, stderr) = scan(text, &["--select", "contact-registered"]);
+    assert_eq!(status, 2);
+    assert!(
+        stderr.contains("turns off (contact-registered)"),
+        "{stderr}"
+    );
     assert_eq!(
         finding(&report, "security-contact-registered/333333333333/SECURITY")["severity"],
         "CRITICAL"
@@ -241,7 +248,10 @@ fn bad_configs_exit_2_with_file_line_and_expectation() {
         (
             "[rules.security-contact-freemail]\nparams = { extra_providers = \"home.nl\" }\n"
                 .into(),
-            vec!["line 2", "expected a array"],
+            vec![
+                "line 2",
+                "expected a list like the default [], got a string",
+            ],
         ),
         (
             "[rules.security-contact-freemail]\nparams = { extra_providers = [1] }\n".into(),
@@ -253,15 +263,15 @@ fn bad_configs_exit_2_with_file_line_and_expectation() {
         ),
         (
             waiver(&good.replace("2027-01-01", "\"2027-02-30\"")),
-            vec!["line 1", "not a valid date"],
+            vec!["line 6", "not a valid date"],
         ),
         (
             waiver(&good.replace("2027-01-01", "\"next year\"")),
-            vec!["line 1", "YYYY-MM-DD"],
+            vec!["line 6", "YYYY-MM-DD"],
         ),
         (
             waiver(&good.replace("2027-01-01", "2027-01-01T10:00:00Z")),
-            vec!["line 1", "date"],
+            vec!["line 6", "got the date-time 2027-01-01T10:00:00Z"],
         ),
         (
             waiver(&good.replace("expires = 2027-01-01", "")),

@@ -77,6 +77,8 @@ const BUILT_IN: &[(&str, &str)] = &[
 pub struct RuleSet {
     pub env: Arc<Env>,
     pub rules: Vec<Rule>,
+    /// Ids of rules the config file turned off (`enabled = false`).
+    pub disabled: Vec<String>,
 }
 
 impl RuleSet {
@@ -107,7 +109,11 @@ impl RuleSet {
                 rules.push(rule);
             }
         }
-        Ok(RuleSet { env, rules })
+        Ok(RuleSet {
+            env,
+            rules,
+            disabled: Vec::new(),
+        })
     }
 
     /// Keeps the rules matching any `select` glob (all when empty) and no `ignore` glob.
@@ -121,11 +127,21 @@ impl RuleSet {
                         .map_err(|e| InputError::new(flag, p, format!("invalid glob: {e}")))?
                         .compile_matcher();
                     if !self.rules.iter().any(|r| matcher.is_match(&r.id)) {
-                        return Err(InputError::new(
-                            flag,
-                            p,
-                            "matches no rule id; `contactscan rules list` shows them",
-                        ));
+                        let disabled: Vec<&str> = self
+                            .disabled
+                            .iter()
+                            .filter(|id| matcher.is_match(id.as_str()))
+                            .map(String::as_str)
+                            .collect();
+                        let why = if disabled.is_empty() {
+                            "matches no rule id; `contactscan rules list` shows them".to_string()
+                        } else {
+                            format!(
+                                "matches only rules the config file turns off ({}); remove their `enabled = false` to run them",
+                                disabled.join(", ")
+                            )
+                        };
+                        return Err(InputError::new(flag, p, why));
                     }
                     Ok(matcher)
                 })
