@@ -11,7 +11,8 @@ use contactscan::report::Format;
 #[command(name = "contactscan", version, about, long_about = None)]
 #[command(
     after_help = "Exit status: 0 clean, 1 a FAIL at or above --fail-on, 2 bad usage or input \
-(no report written), 3 incomplete scan (an ERROR verdict), 130 interrupted."
+(no report written), 3 incomplete scan (an ERROR verdict, or a finding Security Hub refused), \
+130 interrupted."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -179,7 +180,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SEVERITY", default_value = "low")]
     pub fail_on: FailOn,
 
-    /// Do not exit 3 when the scan is incomplete (ERROR verdicts).
+    /// Do not exit 3 when the scan is incomplete (ERROR verdicts, findings Security Hub refused).
     #[arg(long)]
     pub allow_incomplete: bool,
 }

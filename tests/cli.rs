@@ -106,7 +106,7 @@ fn unreadable_slot_is_error_and_exits_3() {
         contact("BILLING", "billing@harborlight.com"),
         contact("OPERATIONS", "cloud-ops@harborlight.com"),
     );
-    let path = write(&dir, "denied.json", snapshot(&[account]));
+    let path = write(&dir, "denied.json", snapshot(std::slice::from_ref(&account)));
     let output = contactscan()
         .args(["scan", "--format", "json", "--input"])
         .arg(&path)
@@ -135,6 +135,31 @@ fn unreadable_slot_is_error_and_exits_3() {
             "{remediation}"
         );
     }
+    // Rules that cannot apply whatever the slot holds give no finding: the root-email rule
+    // without a root email, the consistency rule in a one-account scan.
+    for rule in [
+        "security-contact-not-root-email",
+        "security-contact-consistent",
+    ] {
+        assert!(findings(&report).all(|f| f["rule_id"] != rule), "{rule}");
+    }
+    // With a root email the root-email rule needs the slot: ERROR.
+    let with_root = account.replace(
+        r#""Id": "123456789012""#,
+        r#""Id": "123456789012", "Email": "root@harborlight.com""#,
+    );
+    let with_root = write(&dir, "denied-root.json", snapshot(&[with_root]));
+    let output = contactscan()
+        .args(["scan", "--format", "json", "--input"])
+        .arg(&with_root)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let root_rule: Vec<&serde_json::Value> = findings(&report)
+        .filter(|f| f["rule_id"] == "security-contact-not-root-email")
+        .map(|f| &f["status"])
+        .collect();
+    assert_eq!(root_rule, ["ERROR"]);
     contactscan()
         .args(["scan", "--allow-incomplete", "--input"])
         .arg(&path)

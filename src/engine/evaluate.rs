@@ -193,7 +193,7 @@ impl<'a> Evaluator<'_, 'a> {
         };
         let needed = own.iter().chain(rule.reads.contacts.iter());
         let outcome = match unreadable(on.account, needed) {
-            Some(why) => Outcome::Error(why),
+            Some(why) => self.without_slot(on, contact_type, why),
             None => self.outcome(on, contact_type),
         };
         let (status, detail) = match outcome {
@@ -241,19 +241,46 @@ impl<'a> Evaluator<'_, 'a> {
 
     /// Runs the rule's CEL with the variables it reads bound for this account and slot.
     fn execute(&self, on: &On<'_, 'a>, contact_type: Option<ContactType>) -> Outcome {
+        run(on.rule, &self.scope(on, contact_type))
+    }
+
+    /// A rule that needs a slot nobody could read has no verdict (ERROR), unless its `applies`
+    /// is false whatever that slot holds: the slot stays unbound, CEL's `&&` and `||` absorb
+    /// the error of reading it, so `false` means the slot did not matter (the root-email rule
+    /// without a root email, the consistency rule without an expected domain).
+    fn without_slot(
+        &self,
+        on: &On<'_, 'a>,
+        contact_type: Option<ContactType>,
+        why: Arc<str>,
+    ) -> Outcome {
+        let scope = self.scope(on, contact_type);
+        let applies = on.rule.applies.as_ref().map(|a| a.program.execute(&scope));
+        match applies {
+            Some(Ok(Value::Bool(false))) => Outcome::NotApplicable,
+            _ => Outcome::Error(why),
+        }
+    }
+
+    /// The scope of the rule's CEL for this account and slot: the variables the rule reads,
+    /// except a slot nobody could read, which is left out so that reading it is an error.
+    fn scope(&self, on: &On<'_, 'a>, contact_type: Option<ContactType>) -> Context<'_, 'static> {
         let (rule, account) = (on.rule, on.account);
         let mut scope = self.scopes[on.rule_index].new_inner_scope();
         if rule.reads.account {
             scope.add_variable_from_value("account", account_value(account));
         }
         if rule.reads.contact {
-            let contact = contact_type.map_or(Value::Null, |t| slot_value(t, account.slot(t)));
-            scope.add_variable_from_value("contact", contact);
+            match contact_type.map(|t| (t, account.slot(t))) {
+                Some((_, Slot::Unreadable { .. })) => {}
+                Some((t, slot)) => scope.add_variable_from_value("contact", slot_value(t, slot)),
+                None => scope.add_variable_from_value("contact", Value::Null),
+            }
         }
         if !rule.reads.contacts.is_empty() {
             scope.add_variable_from_value("contacts", contacts_value(account));
         }
-        run(rule, &scope)
+        scope
     }
 }
 
