@@ -106,7 +106,11 @@ fn unreadable_slot_is_error_and_exits_3() {
         contact("BILLING", "billing@harborlight.com"),
         contact("OPERATIONS", "cloud-ops@harborlight.com"),
     );
-    let path = write(&dir, "denied.json", snapshot(std::slice::from_ref(&account)));
+    let path = write(
+        &dir,
+        "denied.json",
+        snapshot(std::slice::from_ref(&account)),
+    );
     let output = contactscan()
         .args(["scan", "--format", "json", "--input"])
         .arg(&path)
