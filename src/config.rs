@@ -159,18 +159,14 @@ pub fn load(path: &Path, rules: &mut RuleSet) -> Result<Config, InputError> {
     rules.disabled = disabled;
     let mut waivers = Vec::new();
     for entry in file.waivers {
-        // A bad date is placed at its key; anything else at the waiver.
+        let expires = &entry.get_ref().expires;
+        let last_day = last_day(expires.get_ref())
+            .map_err(|e| InputError::new(&name, at(expires.span()), e))?;
         let place = at(entry.span());
-        let expires_place = at(entry.get_ref().expires.span());
-        let waiver = waiver(entry.into_inner(), &all_ids).map_err(|e| {
-            let place = if e.starts_with("waiver: expires") {
-                &expires_place
-            } else {
-                &place
-            };
-            InputError::new(&name, place, e)
-        })?;
-        waivers.push(waiver);
+        waivers.push(
+            waiver(entry.into_inner(), last_day, &all_ids)
+                .map_err(|e| InputError::new(&name, place, e))?,
+        );
     }
     Ok(Config {
         path: path.to_path_buf(),
@@ -210,7 +206,7 @@ fn kind(value: &toml::Value) -> &'static str {
     }
 }
 
-fn waiver(entry: WaiverEntry, rule_ids: &[String]) -> Result<Waiver, String> {
+fn waiver(entry: WaiverEntry, last_day: NaiveDate, rule_ids: &[String]) -> Result<Waiver, String> {
     let mut globs = GlobSetBuilder::new();
     if entry.rules.is_empty() {
         return Err("waiver: rules is empty; name the rule ids or globs it covers".into());
@@ -253,7 +249,21 @@ fn waiver(entry: WaiverEntry, rule_ids: &[String]) -> Result<Waiver, String> {
     if entry.reason.trim().is_empty() || entry.owner.trim().is_empty() {
         return Err("waiver: reason and owner must not be blank (auditors need both)".into());
     }
-    let expires = match entry.expires.get_ref() {
+    Ok(Waiver {
+        rules: entry.rules,
+        rule_globs: globs.build().map_err(|e| format!("waiver: {e}"))?,
+        accounts: entry.accounts,
+        contact_types,
+        reason: entry.reason,
+        owner: entry.owner,
+        expires: last_day.format("%Y-%m-%d").to_string(),
+        last_day,
+    })
+}
+
+/// A waiver's last day, from its `expires` value.
+fn last_day(expires: &toml::Value) -> Result<NaiveDate, String> {
+    let text = match expires {
         toml::Value::Datetime(d) if d.date.is_some() && d.time.is_none() => d.to_string(),
         toml::Value::String(s) => s.clone(),
         toml::Value::Datetime(d) => {
@@ -268,17 +278,10 @@ fn waiver(entry: WaiverEntry, rule_ids: &[String]) -> Result<Waiver, String> {
             ))
         }
     };
-    let expires = NaiveDate::parse_from_str(&expires, "%Y-%m-%d")
-        .map_err(|_| format!("waiver: expires {expires:?} is not a valid date; expected YYYY-MM-DD such as 2027-03-31"))?;
-    Ok(Waiver {
-        rules: entry.rules,
-        rule_globs: globs.build().map_err(|e| format!("waiver: {e}"))?,
-        accounts: entry.accounts,
-        contact_types,
-        reason: entry.reason,
-        owner: entry.owner,
-        expires: expires.format("%Y-%m-%d").to_string(),
-        last_day: expires,
+    NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
+        format!(
+            "waiver: expires {text:?} is not a valid date; expected YYYY-MM-DD such as 2027-03-31"
+        )
     })
 }
 

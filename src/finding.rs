@@ -111,6 +111,15 @@ impl fmt::Display for Status {
     }
 }
 
+/// Why an ERROR finding reached no verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCause {
+    /// A slot the rule needs could not be read.
+    Unreadable,
+    /// The rule's condition failed when it ran.
+    Rule,
+}
+
 /// One verdict, kept compact: the rule and account are indices into the scan's rule list and
 /// inventory, the text is rendered by reporters through [`crate::scan::FindingView`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,6 +133,8 @@ pub struct Finding {
     pub status: Status,
     /// FAIL: the evidence, when the rule has any; ERROR: why no verdict could be reached.
     pub detail: Option<Arc<str>>,
+    /// ERROR: whether the data or the rule failed.
+    pub error_cause: Option<ErrorCause>,
     /// WAIVED: index into the policy's waivers.
     pub waiver: Option<usize>,
 }

@@ -5,7 +5,7 @@ use crate::engine::message::MessageInput;
 use crate::engine::org::OrgFacts;
 use crate::engine::rule::Rule;
 use crate::engine::RuleSet;
-use crate::finding::{finding_id, Finding, Severity, Status};
+use crate::finding::{finding_id, ErrorCause, Finding, Severity, Status};
 use crate::inventory::{Account, Inventory};
 use crate::policy::Waiver;
 
@@ -187,8 +187,13 @@ impl<'a> FindingView<'a> {
     /// verdict, never the rule's `put-alternate-contact` command: that would overwrite a
     /// contact nobody could read.
     pub fn remediation(&self) -> String {
-        match self.finding.status {
-            Status::Error => format!(
+        match (self.finding.status, self.finding.error_cause) {
+            (Status::Error, Some(ErrorCause::Rule)) => format!(
+                "No verdict was reached: the rule's condition failed (see the message). Fix rule \
+                 {} ({}; `contactscan rules explain {}` shows its conditions), then scan again.",
+                self.rule.id, self.rule.origin, self.rule.id
+            ),
+            (Status::Error, _) => format!(
                 "No verdict was reached, so there is nothing to change yet. Make the data \
                  readable: the identity that scans account {} needs account:GetAlternateContact \
                  (and, with --role-name, a role it can assume there); then scan again.",

@@ -244,7 +244,10 @@ fn no_report_file_is_left_when_the_run_fails() {
         .args(["scan", "--input", DEMO, "--report"])
         .arg(format!("json={}", same.display()))
         .arg("--report")
-        .arg(format!("sarif={}", same.display()))
+        .arg(format!(
+            "sarif={}",
+            dir.path().join(".").join("same.out").display()
+        ))
         .assert()
         .code(2)
         .stderr(predicate::str::contains("twice"));
@@ -579,18 +582,25 @@ message = "{contact.type} contact of {account.id} is at {evidence}, expected {pa
 domain = "harborlight.com"
 "#;
 
+/// The exit status and JSON report of the demo scanned with the `org-*` rules of `dir`.
+fn user_rules_scan(dir: &Path) -> (Option<i32>, serde_json::Value) {
+    let output = contactscan()
+        .args([
+            "scan", "--input", DEMO, "--format", "json", "--select", "org-*",
+        ])
+        .arg("--rules")
+        .arg(dir)
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&output.stdout).unwrap();
+    (output.status.code(), report)
+}
+
 #[test]
 fn user_rules_run_beside_the_built_in_ones() {
     let dir = rule_dir(&[("domain.toml", USER_RULE)]);
-    let output = contactscan()
-        .args([
-            "scan", "--input", DEMO, "--format", "json", "--select", "org-*", "--rules",
-        ])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let (code, report) = user_rules_scan(dir.path());
+    assert_eq!(code, Some(1));
     let failed: Vec<&serde_json::Value> = findings(&report)
         .filter(|f| f["status"] == "FAIL")
         .collect();
@@ -785,15 +795,22 @@ scope = "account"
 contact_types = ["SECURITY"]
 check = "contacts.BILLING == null || contacts.BILLING.name != ''"
 "#;
-    let dir = rule_dir(&[("all.toml", rule), ("billing.toml", selected)]);
-    let output = contactscan()
-        .args([
-            "scan", "--input", DEMO, "--format", "json", "--select", "org-*", "--rules",
-        ])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    // Presence tests on an unreadable slot must not read as "absent, so not applicable".
+    let presence = r#"
+id = "org-billing-present"
+title = "BILLING contact, when present, has a name"
+severity = "low"
+scope = "account"
+contact_types = ["SECURITY"]
+applies = "has(contacts.BILLING) && 'BILLING' in contacts"
+check = "contacts.BILLING == null || contacts.BILLING.name != ''"
+"#;
+    let dir = rule_dir(&[
+        ("all.toml", rule),
+        ("billing.toml", selected),
+        ("presence.toml", presence),
+    ]);
+    let (_, report) = user_rules_scan(dir.path());
     let status = |id: &str| {
         findings(&report)
             .find(|f| f["id"] == id)
@@ -806,6 +823,36 @@ check = "contacts.BILLING == null || contacts.BILLING.name != ''"
     assert_eq!(status("org-all-types/121212121212"), "ERROR");
     assert_eq!(status("org-billing-named/121212121212"), "ERROR");
     assert_eq!(status("org-billing-named/222222222222"), "PASS");
+    assert_eq!(status("org-billing-present/121212121212"), "ERROR");
+    assert_eq!(status("org-billing-present/222222222222"), "PASS");
+}
+
+#[test]
+fn a_rule_that_fails_to_run_is_error_and_blamed_on_the_rule() {
+    let rule = r#"
+id = "org-broken"
+title = "A rule whose condition fails at run time"
+severity = "low"
+scope = "contact"
+contact_types = ["SECURITY"]
+check = "contact.name.size() > 0 && int(contact.title) > 0"
+"#;
+    let dir = rule_dir(&[("broken.toml", rule)]);
+    let (code, report) = user_rules_scan(dir.path());
+    assert_eq!(code, Some(3));
+    let finding = findings(&report)
+        .find(|f| f["id"] == "org-broken/222222222222/SECURITY")
+        .unwrap();
+    assert_eq!(finding["status"], "ERROR");
+    let remediation = finding["remediation"].as_str().unwrap();
+    assert!(
+        remediation.contains("rules explain org-broken"),
+        "{remediation}"
+    );
+    assert!(
+        !remediation.contains("GetAlternateContact"),
+        "{remediation}"
+    );
 }
 
 #[test]

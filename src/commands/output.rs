@@ -91,11 +91,19 @@ impl Staged {
         write_file(&temporary, path, write)
     }
 
-    /// Moves every staged file into place.
+    /// Moves every staged file into place; if one cannot be, those already moved are removed
+    /// again: the run reports nothing rather than part.
     pub fn commit(mut self) -> anyhow::Result<()> {
-        for (temporary, path) in std::mem::take(&mut self.files) {
-            std::fs::rename(&temporary, &path)
-                .with_context(|| format!("cannot move {} into place", path.display()))?;
+        let files = std::mem::take(&mut self.files);
+        for (i, (temporary, path)) in files.iter().enumerate() {
+            if let Err(e) = std::fs::rename(temporary, path) {
+                for (_, moved) in &files[..i] {
+                    let _ = std::fs::remove_file(moved);
+                }
+                self.files = files[i..].to_vec();
+                return Err(e)
+                    .with_context(|| format!("cannot move {} into place", path.display()));
+            }
         }
         Ok(())
     }
@@ -107,6 +115,19 @@ impl Drop for Staged {
             let _ = std::fs::remove_file(temporary);
         }
     }
+}
+
+/// What tells two report paths apart: the real directory and the file name, so that
+/// `out.json` and `./sub/../out.json` are the same file.
+pub fn same_file_key(path: &Path) -> PathBuf {
+    let directory = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let directory = directory
+        .canonicalize()
+        .unwrap_or_else(|_| directory.to_path_buf());
+    directory.join(path.file_name().unwrap_or_default())
 }
 
 /// `.<name>.<pid>.partial` beside `path`.

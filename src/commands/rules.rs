@@ -63,7 +63,7 @@ fn reference() -> String {
 const VARIABLES: &str = "\
 account: id, name, email (the root email), state; strings, \"\" when unknown
 contact: type, name, title, email_address, phone_number; null when the slot is not registered
-contacts: map from SECURITY, BILLING, OPERATIONS to a contact or null; an unreadable slot makes the verdict ERROR
+contacts: map from SECURITY, BILLING, OPERATIONS to a contact or null; an unreadable slot makes the verdict ERROR (no finding when applies is false without the contacts)
 params: the rule's [params], as overridden in contactscan.toml
 org: accounts (int), security_emails and security_domains (value -> number of accounts), dominant_security_domain (\"\" when none)";
 

@@ -126,11 +126,11 @@ fn warn_about_waivers(scan: &Scan, used: policy::WaiverUse) {
     }
 }
 
-/// A path two `--report` options name (they would overwrite each other).
+/// A path two `--report` options name (they would overwrite each other), however written.
 fn repeated_report_path(reports: &[(Format, PathBuf)]) -> Option<&Path> {
     let mut seen = HashSet::new();
     reports
         .iter()
         .map(|(_, path)| path.as_path())
-        .find(|path| !seen.insert(*path))
+        .find(|path| !seen.insert(output::same_file_key(path)))
 }

@@ -1,7 +1,8 @@
 //! Evaluation: every rule on every slot of every active account, into findings.
 //!
 //! A verdict depends only on the values a rule's CEL reads, and real organizations repeat the
-//! same contacts in many accounts, so each thread memoizes outcomes per rule by those values.
+//! same contacts in many accounts, so each chunk of accounts memoizes outcomes per rule by
+//! those values.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use rayon::prelude::*;
 use crate::engine::functions::{param_to_cel, root_context};
 use crate::engine::org::OrgFacts;
 use crate::engine::rule::{Condition, Rule, Scope};
-use crate::finding::{Finding, Status};
+use crate::finding::{ErrorCause, Finding, Status};
 use crate::inventory::{Account, AlternateContact, ContactType, Inventory, Slot};
 
 /// Entries a memo keeps per rule before it stops growing.
@@ -24,7 +25,10 @@ enum Outcome {
     NotApplicable,
     Pass,
     Fail(Option<Arc<str>>),
+    /// The rule's CEL failed.
     Error(Arc<str>),
+    /// A slot the rule needs could not be read.
+    Unreadable(Arc<str>),
 }
 
 /// Evaluates `rules` on the active accounts of `inventory`, in account order.
@@ -186,7 +190,8 @@ impl<'a> Evaluator<'_, 'a> {
     fn slot(&mut self, on: &On<'_, 'a>, contact_type: Option<ContactType>, out: &mut Vec<Finding>) {
         let rule = on.rule;
         // The slots the verdict depends on: its own (or the rule's contact types, for an
-        // account rule) and those read through `contacts`. Any unreadable one is an ERROR.
+        // account rule) and those read through `contacts`. Any unreadable one is an ERROR,
+        // unless the rule does not apply whatever that slot holds.
         let own: &[ContactType] = match contact_type {
             Some(ref t) => std::slice::from_ref(t),
             None => &rule.contact_types,
@@ -196,11 +201,12 @@ impl<'a> Evaluator<'_, 'a> {
             Some(why) => self.without_slot(on, contact_type, why),
             None => self.outcome(on, contact_type),
         };
-        let (status, detail) = match outcome {
+        let (status, detail, error_cause) = match outcome {
             Outcome::NotApplicable => return,
-            Outcome::Pass => (Status::Pass, None),
-            Outcome::Fail(evidence) => (Status::Fail, evidence),
-            Outcome::Error(why) => (Status::Error, Some(why)),
+            Outcome::Pass => (Status::Pass, None, None),
+            Outcome::Fail(evidence) => (Status::Fail, evidence, None),
+            Outcome::Error(why) => (Status::Error, Some(why), Some(ErrorCause::Rule)),
+            Outcome::Unreadable(why) => (Status::Error, Some(why), Some(ErrorCause::Unreadable)),
         };
         out.push(Finding {
             rule: on.rule_index,
@@ -208,6 +214,7 @@ impl<'a> Evaluator<'_, 'a> {
             contact_type,
             status,
             detail,
+            error_cause,
             waiver: None,
         });
     }
@@ -241,43 +248,46 @@ impl<'a> Evaluator<'_, 'a> {
 
     /// Runs the rule's CEL with the variables it reads bound for this account and slot.
     fn execute(&self, on: &On<'_, 'a>, contact_type: Option<ContactType>) -> Outcome {
-        run(on.rule, &self.scope(on, contact_type))
+        run(on.rule, &self.scope(on, contact_type, true))
     }
 
     /// A rule that needs a slot nobody could read has no verdict (ERROR), unless its `applies`
-    /// is false whatever that slot holds: the slot stays unbound, CEL's `&&` and `||` absorb
-    /// the error of reading it, so `false` means the slot did not matter (the root-email rule
-    /// without a root email, the consistency rule without an expected domain).
+    /// is false whatever the contacts hold: `contact` and `contacts` stay unbound, so any use
+    /// of them is an error, and CEL's `&&` and `||` absorb it; `false` then means the contacts
+    /// did not matter (the root-email rule without a root email, the consistency rule without
+    /// an expected domain).
     fn without_slot(
         &self,
         on: &On<'_, 'a>,
         contact_type: Option<ContactType>,
         why: Arc<str>,
     ) -> Outcome {
-        let scope = self.scope(on, contact_type);
+        let scope = self.scope(on, contact_type, false);
         let applies = on.rule.applies.as_ref().map(|a| a.program.execute(&scope));
         match applies {
             Some(Ok(Value::Bool(false))) => Outcome::NotApplicable,
-            _ => Outcome::Error(why),
+            _ => Outcome::Unreadable(why),
         }
     }
 
     /// The scope of the rule's CEL for this account and slot: the variables the rule reads,
-    /// except a slot nobody could read, which is left out so that reading it is an error.
-    fn scope(&self, on: &On<'_, 'a>, contact_type: Option<ContactType>) -> Context<'_, 'static> {
+    /// the contacts only `with_contacts`.
+    fn scope(
+        &self,
+        on: &On<'_, 'a>,
+        contact_type: Option<ContactType>,
+        with_contacts: bool,
+    ) -> Context<'_, 'static> {
         let (rule, account) = (on.rule, on.account);
         let mut scope = self.scopes[on.rule_index].new_inner_scope();
         if rule.reads.account {
             scope.add_variable_from_value("account", account_value(account));
         }
-        if rule.reads.contact {
-            match contact_type.map(|t| (t, account.slot(t))) {
-                Some((_, Slot::Unreadable { .. })) => {}
-                Some((t, slot)) => scope.add_variable_from_value("contact", slot_value(t, slot)),
-                None => scope.add_variable_from_value("contact", Value::Null),
-            }
+        if with_contacts && rule.reads.contact {
+            let contact = contact_type.map_or(Value::Null, |t| slot_value(t, account.slot(t)));
+            scope.add_variable_from_value("contact", contact);
         }
-        if !rule.reads.contacts.is_empty() {
+        if with_contacts && !rule.reads.contacts.is_empty() {
             scope.add_variable_from_value("contacts", contacts_value(account));
         }
         scope

@@ -271,7 +271,7 @@ fn write_suite(
     indent(&mut writer, IN_SUITE)?;
     writer.write_event(Event::End(BytesEnd::new("properties")))?;
     let pass = PassTemplate::new(&rule.id);
-    super::write_rendered(findings, &mut *out, |chunk, _, buffer| {
+    super::render::write_rendered(findings, &mut *out, |chunk, _, buffer| {
         let mut name = String::new();
         for f in chunk {
             let account = &account_names[f.account];

@@ -17,6 +17,7 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
+use crate::finding::Status;
 use crate::inventory::{Account, Slot};
 use crate::report::Options;
 use crate::scan::{FindingView, Scan};
@@ -57,7 +58,7 @@ impl<'a> Redactor<'a> {
     }
 
     /// An owned `text`, redacted when on, else handed back without copying.
-    pub fn string(&self, text: String) -> String {
+    fn string(&self, text: String) -> String {
         if self.on {
             self.phones(&emails(&text))
         } else {
@@ -67,7 +68,11 @@ impl<'a> Redactor<'a> {
 
     /// A finding's message, redacted when on.
     pub fn message(&self, view: &FindingView<'_>) -> String {
-        self.in_account(view.account, view.message())
+        match view.status() {
+            // A PASS message is the rule's title: no account data to look for.
+            Status::Pass => self.string(view.message()),
+            _ => self.in_account(view.account, view.message()),
+        }
     }
 
     /// A finding's evidence, redacted when on.
@@ -177,20 +182,28 @@ fn sensitive_values(account: &Account) -> Vec<(String, String)> {
         if email.is_empty() {
             return;
         }
-        match email.split_once('@') {
-            Some((local, domain)) if !local.is_empty() => {
-                values.push((email.to_string(), format!("{}@{domain}", mask_local(local))));
-                // A bare local part is masked where evidence quotes it (as written, or lower
-                // case without its +tag): the same word in prose ("security") is left alone.
-                let lower = local.to_lowercase();
-                let base = lower.split('+').next().unwrap_or_default().to_string();
-                for quoted in [local.to_string(), lower, base] {
-                    if !quoted.is_empty() {
-                        values.push((format!("{quoted:?}"), format!("{:?}", mask_local(&quoted))));
-                    }
+        // Split at the first and at the last '@': evidence quotes the local part as the
+        // heuristics read it (up to the last), an address as written has its own.
+        let splits = [email.split_once('@'), email.rsplit_once('@')];
+        for (local, domain) in splits.into_iter().flatten() {
+            if local.is_empty() {
+                continue;
+            }
+            values.push((email.to_string(), format!("{}@{domain}", mask_local(local))));
+            // A bare local part is masked where evidence quotes it (as written, or lower case
+            // without its +tag): the same word in prose ("security") is left alone.
+            let lower = local.to_lowercase();
+            let base = lower.split('+').next().unwrap_or_default().to_string();
+            for quoted in [local.to_string(), lower, base] {
+                if !quoted.is_empty() {
+                    values.push((format!("{quoted:?}"), format!("{:?}", mask_local(&quoted))));
                 }
             }
-            _ => values.push((email.to_string(), mask_local(email))),
+        }
+        // Not an address at all (`jane(at)corp.com`): masked whole where it looks like one,
+        // not where it is a plain word ("email") that prose and commands also use.
+        if !email.contains('@') && email.contains(['.', '(', '[']) {
+            values.push((email.to_string(), mask_local(email)));
         }
     };
     add_email(&account.email);
@@ -340,10 +353,10 @@ mod tests {
             ],
         };
         let redactor = Redactor::new(true, ["123456789012"]);
-        let text =
-            "the local part \"marco.rossi\" of Marco.Rossi+aws@corp.com; jane.smith(at)corp.com; \
-                    bob.jones@@corp.com; phone 206 266; +1 206 266 1000 ext 4321; AWS security \
-                    notifications for account 123456789012";
+        let text = "the local part \"marco.rossi\" of Marco.Rossi+aws@corp.com; \
+                    jane.smith(at)corp.com; bob.jones@@corp.com, local part \"bob.jones@\"; \
+                    phone 206 266; +1 206 266 1000 ext 4321; AWS security notifications for \
+                    account 123456789012; --email-address";
         let redacted = redactor.in_account(&account, text.to_string());
         for leak in [
             "marco",
@@ -359,7 +372,11 @@ mod tests {
                 "{leak} in {redacted}"
             );
         }
-        assert!(redacted.contains("AWS security notifications for account 123456789012"));
+        assert!(
+            redacted.contains("AWS security notifications for"),
+            "{redacted}"
+        );
+        assert!(redacted.contains("--email-address"), "{redacted}");
         assert!(redacted.contains("\"m*********i\""), "{redacted}");
         assert_eq!(
             Redactor::new(false, []).in_account(&account, text.to_string()),

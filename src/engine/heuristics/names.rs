@@ -4,8 +4,20 @@ use std::sync::LazyLock;
 
 use super::word_list;
 
-static PLACEHOLDER_NAMES: LazyLock<Vec<String>> =
-    LazyLock::new(|| word_list(include_str!("../../../rules/data/placeholder-names.txt")));
+/// The filler values, normalised once: as [`normalise`] leaves them, and without spaces.
+static PLACEHOLDER_NAMES: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
+    word_list(include_str!("../../../rules/data/placeholder-names.txt"))
+        .iter()
+        .map(|entry| normal_forms(entry))
+        .collect()
+});
+
+/// A value as [`normalise`] leaves it, and the same without spaces.
+fn normal_forms(value: &str) -> (String, String) {
+    let normal = normalise(value);
+    let compact = normal.chars().filter(|c| !c.is_whitespace()).collect();
+    (normal, compact)
+}
 
 /// Lower case, punctuation other than inner `-`/`/` turned into spaces, spaces collapsed.
 fn normalise(value: &str) -> String {
@@ -32,13 +44,11 @@ pub fn placeholder_name(value: &str, extra: &[String]) -> Option<String> {
     if value.is_empty() {
         return None;
     }
-    let normal = normalise(value);
-    let compact: String = normal.chars().filter(|c| !c.is_whitespace()).collect();
-    let listed = |entry: &String| {
-        let entry = normalise(entry);
-        entry == normal || entry.replace(' ', "") == compact
-    };
-    if PLACEHOLDER_NAMES.iter().chain(extra).any(listed) {
+    let (normal, compact) = normal_forms(value);
+    let listed =
+        |(entry, entry_compact): &(String, String)| *entry == normal || *entry_compact == compact;
+    let extra: Vec<(String, String)> = extra.iter().map(|e| normal_forms(e)).collect();
+    if PLACEHOLDER_NAMES.iter().chain(&extra).any(listed) {
         return Some(format!("the filler value {value:?}"));
     }
     let letters: Vec<char> = compact.chars().collect();

@@ -47,30 +47,17 @@ pub fn phone_problem(phone: &str) -> Option<String> {
 
 /// A `+CC ...` number must be a possible number (by length) for its country calling code.
 fn international_problem(phone: &str) -> Option<String> {
-    let (code, length) = match phonenumber::parse(None, phone) {
-        Ok(parsed) => (
-            parsed.code().value(),
-            parsed.national().to_string().len() as u16,
-        ),
-        // The crate refuses some numbers libphonenumber reads (+44 0000 000000): split off
-        // the calling code by hand. Calling codes are prefix-free, so the first that exists
-        // is the one.
-        Err(_) => {
-            let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-            let split = (1..=3).find_map(|n| {
-                let code: u16 = digits.get(..n)?.parse().ok()?;
-                DATABASE
-                    .by_code(&code)
-                    .map(|_| (code, (digits.len() - n) as u16))
-            });
-            match split {
-                Some(split) => split,
-                None => return Some("it starts with no country calling code".into()),
-            }
-        }
-    };
-    let Some(regions) = DATABASE.by_code(&code) else {
-        return Some(format!("+{code} is not a country calling code"));
+    // Calling codes are prefix-free, so the first of one to three leading digits that the
+    // metadata knows is the code, as libphonenumber splits it (the crate's own parser refuses
+    // some numbers libphonenumber reads, such as +44 0000 000000, and costs a regex).
+    // "+44 (0)20 ...": the trunk prefix in brackets is not dialled after the country code.
+    let digits = digits(&phone.replace("(0)", ""));
+    let Some((code, regions, length)) = (1..=3).find_map(|n| {
+        let code: u16 = digits.get(..n)?.parse().ok()?;
+        let regions = DATABASE.by_code(&code)?;
+        Some((code, regions, (digits.len() - n) as u16))
+    }) else {
+        return Some("it starts with no country calling code".into());
     };
     // The metadata keeps possible lengths per number type; the general descriptor is often empty.
     let possible = regions.iter().any(|meta| {

@@ -1,0 +1,89 @@
+//! Rendering many findings on both cores while keeping their order: the formats that carry
+//! every finding (JSON, JUnit) render chunks in parallel and write them in sequence.
+
+use std::io::{self, Write};
+
+use rayon::prelude::*;
+
+/// Items one thread renders at a time in [`write_rendered`].
+const ITEMS_PER_CHUNK: usize = 4096;
+
+/// Renders `items` in parallel, a chunk per task, and writes the chunks in order to `out`; the
+/// next batch of chunks renders while the previous one is written. `render` gets a chunk and
+/// whether it is the first, and appends its bytes to the buffer it is given.
+pub fn write_rendered<T: Sync>(
+    items: &[T],
+    out: &mut dyn Write,
+    render: impl Fn(&[T], bool, &mut Vec<u8>) -> io::Result<()> + Sync,
+) -> io::Result<()> {
+    let batch = ITEMS_PER_CHUNK * rayon::current_num_threads();
+    let mut rendered: Vec<io::Result<Vec<u8>>> = Vec::new();
+    for (b, batch) in items.chunks(batch).enumerate() {
+        let previous = std::mem::take(&mut rendered);
+        let mut next = Vec::new();
+        let written = rayon::in_place_scope(|scope| {
+            scope.spawn(|_| {
+                next = batch
+                    .par_chunks(ITEMS_PER_CHUNK)
+                    .enumerate()
+                    .map(|(c, chunk)| {
+                        let mut buffer = Vec::with_capacity(chunk.len() * 256);
+                        render(chunk, b == 0 && c == 0, &mut buffer).map(|()| buffer)
+                    })
+                    .collect();
+            });
+            write_buffers(&mut *out, previous)
+        });
+        written?;
+        rendered = next;
+    }
+    write_buffers(out, rendered)
+}
+
+fn write_buffers(out: &mut dyn Write, buffers: Vec<io::Result<Vec<u8>>>) -> io::Result<()> {
+    for buffer in buffers {
+        out.write_all(&buffer?)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{write_rendered, ITEMS_PER_CHUNK};
+
+    #[test]
+    fn rendered_chunks_are_written_in_order_once() {
+        let items: Vec<usize> =
+            (0..3 * ITEMS_PER_CHUNK * rayon::current_num_threads() + 5).collect();
+        let mut out = Vec::new();
+        write_rendered(&items, &mut out, |chunk, first, buffer| {
+            if first {
+                buffer.extend_from_slice(b"first\n");
+            }
+            for item in chunk {
+                buffer.extend_from_slice(format!("{item}\n").as_bytes());
+            }
+            Ok(())
+        })
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("first"));
+        let numbers: Vec<usize> = lines.map(|l| l.parse().unwrap()).collect();
+        assert_eq!(numbers, items);
+        assert_eq!(text.matches("first").count(), 1);
+    }
+
+    #[test]
+    fn a_failing_chunk_fails_the_write() {
+        let items: Vec<usize> = (0..2 * ITEMS_PER_CHUNK).collect();
+        let result = write_rendered(&items, &mut Vec::new(), |chunk, _, _| {
+            if chunk[0] == ITEMS_PER_CHUNK {
+                Err(std::io::Error::other("disk full"))
+            } else {
+                Ok(())
+            }
+        });
+        assert_eq!(result.unwrap_err().to_string(), "disk full");
+    }
+}
