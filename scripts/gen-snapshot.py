@@ -5,13 +5,36 @@ The shape follows real organizations: most accounts share the central security@ 
 finance and cloud-operations inboxes, teams own their accounts' OPERATIONS contacts, and a few
 per cent carry the defects the rules look for (personal inboxes, placeholders, gaps).
 Deterministic for a given N (seeded), so benchmark runs are comparable.
+
+With --distinct every account has contacts of its own (no two alike): the worst case for
+contactscan's memo, which evaluates each distinct contact once.
 """
 import json
 import random
 import sys
 
+def distinct(n):
+    """Accounts whose three contacts are all different from every other account's."""
+    accounts = []
+    for i in range(n):
+        contacts = [
+            {"AlternateContactType": t, "Name": f"Team {t.lower()} {i}", "Title": f"Owner {i}",
+             "EmailAddress": f"{t.lower()}-{i}@harborlight.com",
+             "PhoneNumber": f"+1 206 {200 + i % 700:03d} {i % 10000:04d}"}
+            for t in ("SECURITY", "BILLING", "OPERATIONS")]
+        accounts.append({"Id": f"{100000000000 + i:012d}", "Name": f"acct-{i}",
+                         "Email": f"aws-root+{i}@harborlight.com", "State": "ACTIVE",
+                         "AlternateContacts": contacts})
+    return accounts
+
+
 def main():
     n = int(sys.argv[1])
+    if "--distinct" in sys.argv[2:]:
+        json.dump({"SchemaVersion": "contactscan/snapshot/v1", "Accounts": distinct(n)},
+                  sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return
     rng = random.Random(n)
     teams = [f"team{t:03d}" for t in range(200)]
     people = [("Marco", "Rossi"), ("Anna", "Schmidt"), ("Li", "Wei"), ("Sara", "Lopez"), ("Jon", "Berg")]
