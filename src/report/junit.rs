@@ -52,28 +52,36 @@ impl Counts {
     }
 }
 
-/// An account's name fit for XML, and the start of its test case names, escaped for an
-/// attribute: made once per account, not once per test case.
-struct AccountName {
+/// The start of an account's test case names, `<account id>[ <account name>]`, fit for XML,
+/// as text and escaped for an attribute: made once per account, not once per test case.
+struct CasePrefix {
     text: String,
-    /// `<account id>[ <account name>]`, escaped.
-    case_prefix: String,
+    escaped: String,
 }
 
-impl AccountName {
-    fn of(account: &Account) -> AccountName {
+impl CasePrefix {
+    fn of(account: &Account) -> CasePrefix {
         // XmlString's scan for escape sequences is costly; most names have nothing to drop.
-        let text = if account.name.chars().any(char::is_control) {
+        let name = if account.name.chars().any(char::is_control) {
             xml_text(&account.name).into_string()
         } else {
             account.name.clone()
         };
-        let mut case_prefix = account.id.clone();
-        if !text.is_empty() {
-            case_prefix.push(' ');
-            case_prefix.push_str(&quick_xml::escape::escape(&text));
+        let mut text = account.id.clone();
+        if !name.is_empty() {
+            text.push(' ');
+            text.push_str(&name);
         }
-        AccountName { text, case_prefix }
+        let escaped = quick_xml::escape::escape(&text).into_owned();
+        CasePrefix { text, escaped }
+    }
+
+    /// The test case name: `<account id> <account name> <TYPE>`, unique within its rule.
+    fn case_name(&self, contact_type: Option<ContactType>) -> String {
+        match contact_type {
+            Some(t) => format!("{} {t}", self.text),
+            None => self.text.clone(),
+        }
     }
 }
 
@@ -84,22 +92,6 @@ fn xml_text(text: &str) -> XmlString {
 
 fn indent<W: Write>(writer: &mut Writer<W>, indentation: &[u8]) -> io::Result<()> {
     writer.get_mut().write_all(indentation)
-}
-
-/// Writes into `name` the test case name: `<account id> <account name> <TYPE>`, unique within
-/// its rule.
-fn case_name(name: &mut String, view: &FindingView<'_>, account_name: &str) {
-    name.clear();
-    name.push_str(&view.account.id);
-    for part in [
-        account_name,
-        view.finding.contact_type.map_or("", |t| t.as_str()),
-    ] {
-        if !part.is_empty() {
-            name.push(' ');
-            name.push_str(part);
-        }
-    }
 }
 
 /// What a non-passing test case carries: its element, and the attributes and text of it.
@@ -183,7 +175,7 @@ impl PassTemplate {
         }
     }
 
-    /// Appends the case of an account (its [`AccountName::case_prefix`]) and contact type.
+    /// Appends the case of an account (its escaped [`CasePrefix`]) and contact type.
     fn render(&self, case_prefix: &str, contact_type: Option<ContactType>, out: &mut Vec<u8>) {
         out.extend_from_slice(self.before_name.as_bytes());
         out.extend_from_slice(case_prefix.as_bytes());
@@ -230,7 +222,7 @@ fn write_suite(
     index: usize,
     findings: &[&Finding],
     counts: Counts,
-    account_names: &[AccountName],
+    case_prefixes: &[CasePrefix],
     redactor: &Redactor,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -272,15 +264,18 @@ fn write_suite(
     writer.write_event(Event::End(BytesEnd::new("properties")))?;
     let pass = PassTemplate::new(&rule.id);
     super::render::write_rendered(findings, &mut *out, |chunk, _, buffer| {
-        let mut name = String::new();
         for f in chunk {
-            let account = &account_names[f.account];
+            let prefix = &case_prefixes[f.account];
             if f.status == Status::Pass {
-                pass.render(&account.case_prefix, f.contact_type, buffer);
+                pass.render(&prefix.escaped, f.contact_type, buffer);
             } else {
-                let view = scan.view(f);
-                case_name(&mut name, &view, &account.text);
-                write_case(&mut Writer::new(&mut *buffer), &view, &name, redactor)?;
+                let name = prefix.case_name(f.contact_type);
+                write_case(
+                    &mut Writer::new(&mut *buffer),
+                    &scan.view(f),
+                    &name,
+                    redactor,
+                )?;
             }
         }
         Ok(())
@@ -301,12 +296,12 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
         counts.add(finding.status);
         total.add(finding.status);
     }
-    // Each account's name made fit for XML once, not once per test case.
-    let account_names: Vec<AccountName> = scan
+    // Each account's case-name prefix made fit for XML once, not once per test case.
+    let case_prefixes: Vec<CasePrefix> = scan
         .inventory
         .accounts
         .par_iter()
-        .map(AccountName::of)
+        .map(CasePrefix::of)
         .collect();
     let mut writer = Writer::new(&mut *out);
     writer
@@ -329,7 +324,7 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
             index,
             findings,
             *counts,
-            &account_names,
+            &case_prefixes,
             &redactor,
             &mut *out,
         )?;
@@ -364,17 +359,12 @@ mod tests {
         let mut passes = 0;
         for f in scan.findings.iter().filter(|f| f.status == Status::Pass) {
             let view = scan.view(f);
-            let account = AccountName::of(view.account);
-            let mut name = String::new();
-            case_name(&mut name, &view, &account.text);
+            let prefix = CasePrefix::of(view.account);
+            let name = prefix.case_name(f.contact_type);
             let mut written = Vec::new();
             write_case(&mut Writer::new(&mut written), &view, &name, &redactor).unwrap();
             let mut rendered = Vec::new();
-            PassTemplate::new(&view.rule.id).render(
-                &account.case_prefix,
-                f.contact_type,
-                &mut rendered,
-            );
+            PassTemplate::new(&view.rule.id).render(&prefix.escaped, f.contact_type, &mut rendered);
             assert_eq!(
                 String::from_utf8(rendered).unwrap(),
                 String::from_utf8(written).unwrap()

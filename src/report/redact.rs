@@ -136,16 +136,7 @@ impl<'a> Redactor<'a> {
                 && touches_word(start.checked_sub(1).and_then(|p| chars.get(p))))
                 || (glued_right && touches_word(chars.get(i)));
             if !glued_to_word && self.is_phone_number(&run[first..=last]) {
-                let digits = run.iter().filter(|c| c.is_ascii_digit()).count();
-                let mut seen = 0;
-                for c in run {
-                    if c.is_ascii_digit() {
-                        seen += 1;
-                        out.push(if seen + 2 > digits { *c } else { '*' });
-                    } else {
-                        out.push(*c);
-                    }
-                }
+                out.push_str(&mask_digits(&run.iter().collect::<String>()));
             } else {
                 out.extend(run);
             }
@@ -309,13 +300,9 @@ fn emails(text: &str) -> String {
         if start == at || domain_len == 0 {
             continue;
         }
-        let local = &mut out[start..at];
-        let keep_ends = local.len() > 2;
-        let last = local.len() - 1;
-        for (i, c) in local.iter_mut().enumerate() {
-            if !(keep_ends && (i == 0 || i == last)) {
-                *c = '*';
-            }
+        let masked = mask_local(&chars[start..at].iter().collect::<String>());
+        for (slot, c) in out[start..at].iter_mut().zip(masked.chars()) {
+            *slot = c;
         }
     }
     out.into_iter().collect()
