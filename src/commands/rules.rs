@@ -48,16 +48,22 @@ fn reference() -> String {
          functions; `contactscan rules explain ID` explains one rule.\n",
     );
     section(&mut out, "Variables", VARIABLES);
-    let functions: Vec<String> = FUNCTIONS
-        .iter()
-        .map(|(signature, help)| format!("{signature}: {help}"))
-        .collect();
     section(
         &mut out,
         "Functions (besides CEL's standard ones and its string extensions)",
-        &functions.join("\n"),
+        &function_lines(|_| true),
     );
     out
+}
+
+/// `signature: help` of each function `wanted` accepts (by name), one per line.
+fn function_lines(wanted: impl Fn(&str) -> bool) -> String {
+    FUNCTIONS
+        .iter()
+        .filter(|(signature, _)| wanted(signature.split('(').next().unwrap_or("")))
+        .map(|(signature, help)| format!("{signature}: {help}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 const VARIABLES: &str = "\
@@ -107,21 +113,16 @@ fn explanation(rule: &Rule) -> String {
         );
     }
     section(&mut out, "Compliance", &rule.compliance_lines().join("\n"));
-    let used: Vec<String> = FUNCTIONS
-        .iter()
-        .filter(|(signature, _)| {
-            let name = signature.split('(').next().unwrap_or("");
-            [
-                Some(&rule.check),
-                rule.applies.as_ref(),
-                rule.evidence.as_ref(),
-            ]
-            .into_iter()
-            .flatten()
-            .any(|c| c.program.references().has_function(name))
-        })
-        .map(|(signature, help)| format!("{signature}: {help}"))
-        .collect();
-    section(&mut out, "Functions it calls", &used.join("\n"));
+    let used = function_lines(|name| {
+        [
+            Some(&rule.check),
+            rule.applies.as_ref(),
+            rule.evidence.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|c| c.program.references().has_function(name))
+    });
+    section(&mut out, "Functions it calls", &used);
     out
 }
