@@ -15,7 +15,7 @@ use crate::engine::RuleSet;
 use crate::error::InputError;
 use crate::finding::Severity;
 use crate::inventory::{is_account_id, ContactType};
-use crate::policy::Waiver;
+use crate::waiver::Waiver;
 
 /// The file looked for in the working directory when `--config` is not given.
 pub const DEFAULT_FILE: &str = "contactscan.toml";

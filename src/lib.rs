@@ -15,3 +15,4 @@ pub mod report;
 pub mod scan;
 pub mod securityhub;
 pub mod source;
+pub mod waiver;

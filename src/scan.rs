@@ -7,7 +7,7 @@ use crate::engine::rule::Rule;
 use crate::engine::RuleSet;
 use crate::finding::{finding_id, ErrorCause, Finding, Severity, Status};
 use crate::inventory::{Account, Inventory};
-use crate::policy::Waiver;
+use crate::waiver::Waiver;
 
 /// Everything reporters need about one run.
 pub struct Scan {

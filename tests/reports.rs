@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use contactscan::engine::RuleSet;
 use contactscan::finding::Status;
-use contactscan::policy::{self, Waiver};
+use contactscan::policy;
 use contactscan::report::{self, sarif, Format, Options};
 use contactscan::scan::Scan;
 use contactscan::source::snapshot;
+use contactscan::waiver::Waiver;
 use quick_junit::{NonSuccessKind, Report, TestCaseStatus};
 use serde_json::Value;
 
