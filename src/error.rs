@@ -1,4 +1,4 @@
-//! Errors about input the user gave: files, flags, rules, config. Each one is exit status 2.
+//! The library's errors: bad input (files, flags, rules, config), interruptions, AWS failures.
 
 use std::fmt;
 
@@ -58,3 +58,36 @@ impl fmt::Display for Interrupted {
 }
 
 impl std::error::Error for Interrupted {}
+
+/// Every error of the library. Each one means the run could not be done as asked: exit status 2,
+/// except [`Error::Interrupted`] (130).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad input: a file, a flag, a rule, the config.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// Ctrl-C before the run could finish.
+    #[error(transparent)]
+    Interrupted(#[from] Interrupted),
+    /// An AWS call the run depends on failed, or a pre-flight check did not pass; the message
+    /// says what to do.
+    #[error("{0}")]
+    Aws(String),
+    /// A file or stream could not be read or written.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being read or written.
+        what: String,
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// An [`Error::Aws`] with this message.
+    pub fn aws(message: impl Into<String>) -> Self {
+        Error::Aws(message.into())
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -118,6 +118,8 @@ pub enum ErrorCause {
     Unreadable,
     /// The rule's condition failed when it ran.
     Rule,
+    /// A value the rule reads is not known before it is applied (Terraform).
+    Unknown,
 }
 
 /// One verdict, kept compact: the rule and account are indices into the scan's rule list and

@@ -1,7 +1,9 @@
 //! The inventory: what was read about each account's alternate contacts, whatever the source.
 
 use std::fmt;
+use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// The three alternate contact types of the AWS Account Management API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -54,6 +56,56 @@ impl FromStr for ContactType {
     }
 }
 
+/// The four fields of an alternate contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ContactField {
+    Name,
+    Title,
+    EmailAddress,
+    PhoneNumber,
+}
+
+impl ContactField {
+    /// All fields, in the API's order.
+    pub const ALL: [ContactField; 4] = [
+        ContactField::Name,
+        ContactField::Title,
+        ContactField::EmailAddress,
+        ContactField::PhoneNumber,
+    ];
+
+    /// The name rule conditions and messages use: `name`, `title`, `email_address`,
+    /// `phone_number`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactField::Name => "name",
+            ContactField::Title => "title",
+            ContactField::EmailAddress => "email_address",
+            ContactField::PhoneNumber => "phone_number",
+        }
+    }
+
+    /// The API's spelling: `Name`, `Title`, `EmailAddress`, `PhoneNumber`.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            ContactField::Name => "Name",
+            ContactField::Title => "Title",
+            ContactField::EmailAddress => "EmailAddress",
+            ContactField::PhoneNumber => "PhoneNumber",
+        }
+    }
+
+    /// Position in [`ContactField::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The field rule conditions call `name`.
+    pub fn named(name: &str) -> Option<ContactField> {
+        ContactField::ALL.into_iter().find(|f| f.as_str() == name)
+    }
+}
+
 /// A registered alternate contact. Absent fields read as the empty string.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct AlternateContact {
@@ -61,6 +113,18 @@ pub struct AlternateContact {
     pub title: String,
     pub email_address: String,
     pub phone_number: String,
+}
+
+impl AlternateContact {
+    /// The value of one field.
+    pub fn field(&self, field: ContactField) -> &str {
+        match field {
+            ContactField::Name => &self.name,
+            ContactField::Title => &self.title,
+            ContactField::EmailAddress => &self.email_address,
+            ContactField::PhoneNumber => &self.phone_number,
+        }
+    }
 }
 
 /// What is known of one contact slot of one account.
@@ -72,6 +136,31 @@ pub enum Slot {
     Missing,
     /// The slot could not be read; the verdicts that need it are ERROR.
     Unreadable { code: String, message: String },
+    /// The source says nothing about this slot (a Terraform configuration that does not
+    /// manage it): rules that need it give no finding.
+    Undeclared,
+}
+
+/// Where a source found a value: a file (as the user named it), a 1-based line and, when the
+/// source knows it, a 1-based column.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Location {
+    pub file: Arc<Path>,
+    pub line: u32,
+    pub column: Option<u32>,
+}
+
+/// Where a source declares one contact and its fields, and which field values it cannot know
+/// yet (a Terraform value known only after apply).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContactOrigin {
+    /// The block or entry that declares the contact.
+    pub declared_at: Option<Location>,
+    /// Where each field's value is written, by [`ContactField::index`].
+    pub fields: [Option<Location>; 4],
+    /// Fields whose value is not known, by [`ContactField::index`], each with why (naming the
+    /// expression and what would resolve it): the rules that read it give ERROR.
+    pub unknown: [Option<String>; 4],
 }
 
 /// The Organizations account state; anything but `ACTIVE` is skipped by scans.
@@ -90,9 +179,34 @@ pub struct Account {
     pub state: String,
     /// Slots indexed by [`ContactType::index`].
     pub slots: [Slot; 3],
+    /// Where the source found the account, when it is a file.
+    pub location: Option<Location>,
+    /// Where the source declares each contact, by [`ContactType::index`]; `None` when the
+    /// source has nothing to say beyond `location`.
+    pub contact_origins: Option<Box<[ContactOrigin; 3]>>,
 }
 
 impl Account {
+    /// An account of this state whose slots are all `slot`, with no location.
+    pub fn new(id: impl Into<String>, state: impl Into<String>, slot: Slot) -> Account {
+        Account {
+            id: id.into(),
+            name: String::new(),
+            email: String::new(),
+            state: state.into(),
+            slots: [slot.clone(), slot.clone(), slot],
+            location: None,
+            contact_origins: None,
+        }
+    }
+
+    /// The origin of one contact, when the source gave one.
+    pub fn contact_origin(&self, contact_type: ContactType) -> Option<&ContactOrigin> {
+        self.contact_origins
+            .as_ref()
+            .map(|origins| &origins[contact_type.index()])
+    }
+
     /// The slot of one contact type.
     pub fn slot(&self, contact_type: ContactType) -> &Slot {
         &self.slots[contact_type.index()]

@@ -4,6 +4,7 @@
 //! evaluates rules on it into [`finding::Finding`]s; the [`policy`] applies waivers and
 //! decides the exit status; [`report`] writes them out.
 
+pub mod aws;
 pub mod clock;
 pub mod config;
 pub mod engine;

@@ -11,7 +11,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match commands::run(cli) {
         Ok(status) => ExitCode::from(status),
-        Err(error) if error.is::<contactscan::error::Interrupted>() => {
+        Err(error) if is_interruption(&error) => {
             eprintln!("contactscan: {error:#}");
             ExitCode::from(130)
         }
@@ -20,4 +20,12 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether the run was interrupted (Ctrl-C): exit status 130.
+fn is_interruption(error: &anyhow::Error) -> bool {
+    matches!(
+        error.downcast_ref::<contactscan::error::Error>(),
+        Some(contactscan::error::Error::Interrupted(_))
+    )
 }

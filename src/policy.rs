@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 
 use crate::finding::{Severity, Status};
 use crate::scan::Scan;
+use crate::waiver::Waiver;
 
 /// What applying waivers found worth a warning (indices into the scan's waivers).
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -14,8 +15,10 @@ pub struct WaiverUse {
     pub expired: Vec<usize>,
 }
 
-/// Turns each FAIL that a live waiver covers into WAIVED; PASS and ERROR are never waived.
-pub fn apply_waivers(scan: &mut Scan, today: NaiveDate) -> WaiverUse {
+/// Gives `scan` its waivers and turns each FAIL that a live one covers into WAIVED; PASS and
+/// ERROR are never waived.
+pub fn apply_waivers(scan: &mut Scan, waivers: Vec<Waiver>, today: NaiveDate) -> WaiverUse {
+    scan.waivers = waivers;
     let live: Vec<bool> = scan.waivers.iter().map(|w| w.is_live(today)).collect();
     let mut used = vec![false; scan.waivers.len()];
     for finding in scan

@@ -1,13 +1,112 @@
 //! A finished scan: the inventory, the rules that ran, their findings, and views for reporters.
 
+use std::collections::HashSet;
+use std::path::Path;
+
+use crate::aws::config::partition_of;
 use crate::engine::evaluate::evaluate;
 use crate::engine::message::MessageInput;
 use crate::engine::org::OrgFacts;
 use crate::engine::rule::Rule;
 use crate::engine::RuleSet;
 use crate::finding::{finding_id, ErrorCause, Finding, Severity, Status};
-use crate::inventory::{Account, Inventory};
+use crate::inventory::{Account, Inventory, Location};
 use crate::waiver::Waiver;
+
+/// Whose Security Hub a finding goes to (its ASFF `AwsAccountId`): the default product ARN
+/// only accepts findings of the account that imports them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Importer {
+    /// Every finding into this account's hub: the caller of a live scan, the management
+    /// account of a snapshot.
+    Account(String),
+    /// Each scanned account into its own hub (`--role-name`, or a snapshot without a
+    /// management account).
+    EachAccount,
+}
+
+/// Which accounts a run reached a verdict on, as far as anyone asking later cares: the
+/// Security Hub import archives held findings only of accounts the run covered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountScope {
+    /// Everything the caller can see: a sweep without `--accounts` or `--exclude-accounts`.
+    Everything,
+    /// These accounts and no others.
+    Named(HashSet<String>),
+    /// Some accounts were left out (`--exclude-accounts`): none can be vouched for by absence.
+    Partial,
+}
+
+impl AccountScope {
+    /// The scope of an organization sweep narrowed by `--accounts` and `--exclude-accounts`.
+    pub fn of_sweep(accounts: &[String], exclude_accounts: &[String]) -> AccountScope {
+        match (accounts.is_empty(), exclude_accounts.is_empty()) {
+            (true, true) => AccountScope::Everything,
+            (true, false) => AccountScope::Partial,
+            (false, _) => AccountScope::Named(
+                accounts
+                    .iter()
+                    .filter(|id| !exclude_accounts.contains(id))
+                    .cloned()
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The scope of a run that read exactly the accounts of `inventory` (a snapshot, one
+    /// account).
+    pub fn of_inventory(inventory: &Inventory) -> AccountScope {
+        AccountScope::Named(inventory.accounts.iter().map(|a| a.id.clone()).collect())
+    }
+
+    /// Whether the run covered `account_id`.
+    pub fn covers(&self, account_id: &str) -> bool {
+        match self {
+            AccountScope::Everything => true,
+            AccountScope::Named(named) => named.contains(account_id),
+            AccountScope::Partial => false,
+        }
+    }
+}
+
+/// How a scan is run: decided once, before evaluation, from the source and the command line.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// `snapshot:<path>`, `aws:account:<id>` or `aws:organization:<id>`.
+    pub source: String,
+    /// RFC 3339 time of the scan.
+    pub scanned_at: String,
+    /// AWS region of the run (ASFF, the import), from the AWS configuration, else us-east-1.
+    pub region: String,
+    /// Where findings are imported.
+    pub importer: Importer,
+    /// Which accounts the run covered.
+    pub accounts: AccountScope,
+}
+
+impl ScanOptions {
+    /// The options of a scan of the snapshot at `path`: its management account imports every
+    /// finding (without one, each account its own), and it covers the accounts it holds.
+    pub fn for_snapshot(
+        path: &Path,
+        inventory: &Inventory,
+        region: String,
+        scanned_at: String,
+    ) -> ScanOptions {
+        ScanOptions {
+            source: format!("snapshot:{}", path.display()),
+            scanned_at,
+            region,
+            importer: inventory
+                .organization
+                .as_ref()
+                .map(|o| o.management_account_id.clone())
+                .filter(|id| !id.is_empty())
+                .map_or(Importer::EachAccount, Importer::Account),
+            accounts: AccountScope::of_inventory(inventory),
+        }
+    }
+}
 
 /// Everything reporters need about one run.
 pub struct Scan {
@@ -15,21 +114,24 @@ pub struct Scan {
     pub source: String,
     /// RFC 3339 time of the scan.
     pub scanned_at: String,
-    /// The snapshot file read, for report locations (`None` for live scans).
-    pub snapshot_path: Option<std::path::PathBuf>,
     pub inventory: Inventory,
+    /// The rules that ran.
     pub rules: Vec<Rule>,
+    /// Every rule id that exists (built-in and `--rules`), whether it ran or not.
+    pub known_rules: HashSet<String>,
+    /// `--select` or `--ignore` narrowed the rules.
+    pub rules_narrowed: bool,
     pub org: OrgFacts,
     /// In account order, then rule order.
     pub findings: Vec<Finding>,
     pub waivers: Vec<Waiver>,
-    /// Where findings are imported: the account whose Security Hub receives them (ASFF
-    /// `AwsAccountId`): the caller for live scans, else the management account, else `None`
-    /// (each scanned account imports its own).
-    pub importer_account_id: Option<String>,
+    /// Where findings are imported.
+    pub importer: Importer,
+    /// Which accounts the run covered.
+    pub accounts_covered: AccountScope,
     /// AWS region of the run (ASFF), from the AWS configuration, else us-east-1.
     pub region: String,
-    /// AWS partition (`aws`, `aws-cn`, `aws-us-gov`).
+    /// AWS partition of the region (`aws`, `aws-cn`, `aws-us-gov`).
     pub partition: String,
 }
 
@@ -46,32 +148,31 @@ pub struct Summary {
 
 impl Scan {
     /// Evaluates `rules` on `inventory`.
-    pub fn run(
-        source: String,
-        snapshot_path: Option<std::path::PathBuf>,
-        inventory: Inventory,
-        rules: RuleSet,
-        scanned_at: String,
-    ) -> Scan {
+    pub fn run(inventory: Inventory, rules: RuleSet, options: ScanOptions) -> Scan {
         let org = OrgFacts::of(&inventory);
-        let importer_account_id = inventory
-            .organization
-            .as_ref()
-            .map(|o| o.management_account_id.clone())
-            .filter(|id| !id.is_empty());
         let findings = evaluate(&rules.rules, &rules.env, &inventory, &org);
         Scan {
-            source,
-            scanned_at,
-            snapshot_path,
+            source: options.source,
+            scanned_at: options.scanned_at,
             inventory,
             rules: rules.rules,
+            known_rules: rules.known,
+            rules_narrowed: rules.narrowed,
             org,
             findings,
             waivers: Vec::new(),
-            importer_account_id,
-            region: "us-east-1".to_string(),
-            partition: "aws".to_string(),
+            importer: options.importer,
+            accounts_covered: options.accounts,
+            partition: partition_of(&options.region).to_string(),
+            region: options.region,
+        }
+    }
+
+    /// The account whose Security Hub receives findings about `account_id`.
+    pub fn importer_of<'a>(&'a self, account_id: &'a str) -> &'a str {
+        match &self.importer {
+            Importer::Account(importer) => importer,
+            Importer::EachAccount => account_id,
         }
     }
 
@@ -193,6 +294,11 @@ impl<'a> FindingView<'a> {
                  {} ({}; `contactscan rules explain {}` shows its conditions), then scan again.",
                 self.rule.id, self.rule.origin, self.rule.id
             ),
+            (Status::Error, Some(ErrorCause::Unknown)) => "No verdict was reached: a value this \
+                 rule reads is not known yet (the message names it and what would resolve it: \
+                 a --var or --var-file value, or a scan of the plan's `terraform show -json`); \
+                 then scan again."
+                .to_string(),
             (Status::Error, _) => format!(
                 "No verdict was reached, so there is nothing to change yet. Make the data \
                  readable: the identity that scans account {} needs account:GetAlternateContact \
@@ -210,6 +316,33 @@ impl<'a> FindingView<'a> {
                 }
             }
         }
+    }
+
+    /// Where the offending value is written, when the source knows: for a contact finding,
+    /// the one field the rule reads, else the contact's declaration; else the account's entry.
+    pub fn location(&self) -> Option<&'a Location> {
+        let contact = self
+            .finding
+            .contact_type
+            .and_then(|t| self.account.contact_origin(t));
+        let field = self
+            .rule
+            .reads
+            .single_field()
+            .and_then(|f| contact.and_then(|c| c.fields[f.index()].as_ref()));
+        field
+            .or_else(|| contact.and_then(|c| c.declared_at.as_ref()))
+            .or(self.account.location.as_ref())
+    }
+
+    /// The block that declares the contact, when it is not already [`FindingView::location`].
+    pub fn related_location(&self) -> Option<&'a Location> {
+        let declared = self
+            .finding
+            .contact_type
+            .and_then(|t| self.account.contact_origin(t))
+            .and_then(|c| c.declared_at.as_ref())?;
+        (self.location() != Some(declared)).then_some(declared)
     }
 
     fn is_management_account(&self) -> bool {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use contactscan::engine::RuleSet;
 use contactscan::finding::Status;
 use contactscan::inventory::{Account, AlternateContact, ContactType, Inventory, Slot, ACTIVE};
-use contactscan::scan::Scan;
+use contactscan::scan::{AccountScope, Importer, Scan, ScanOptions};
 use serde::Deserialize;
 
 /// A corpus file and the floors its scores must meet.
@@ -76,6 +76,8 @@ fn account(i: usize, item: &Labelled) -> Account {
         email: item.root_email.clone(),
         state: ACTIVE.to_string(),
         slots,
+        location: None,
+        contact_origins: None,
     }
 }
 
@@ -103,7 +105,14 @@ fn score(corpus: &Corpus) -> Vec<String> {
         ..Inventory::default()
     };
     let rules = RuleSet::load(None).expect("built-in rules");
-    let scan = Scan::run("corpus".into(), None, inventory, rules, String::new());
+    let options = ScanOptions {
+        source: "corpus".to_string(),
+        scanned_at: String::new(),
+        region: "us-east-1".to_string(),
+        importer: Importer::EachAccount,
+        accounts: AccountScope::of_inventory(&inventory),
+    };
+    let scan = Scan::run(inventory, rules, options);
     // rule id → account index → status
     let mut verdicts: BTreeMap<&str, BTreeMap<usize, Status>> = BTreeMap::new();
     for view in scan.views() {

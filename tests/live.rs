@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use contactscan::engine::RuleSet;
 use contactscan::finding::Status;
 use contactscan::inventory::{ContactType, Slot};
-use contactscan::scan::Scan;
-use contactscan::source::aws::{self, LiveOptions, RetryPolicy};
+use contactscan::scan::{AccountScope, Importer, Scan, ScanOptions};
+use contactscan::source::aws::{self, LiveOptions, NoProgress, RetryPolicy};
 use serde_json::Value;
 use support::aws::{build_org, contacts_of, Aws, Contact, MANAGEMENT, MEMBER_ROLE};
 use support::moto::Moto;
@@ -626,6 +626,7 @@ fn a_read_that_fails_every_attempt_is_error_never_pass_or_fail() {
         .block_on(aws::read_with(
             &config,
             &quick_options(),
+            &mut NoProgress,
             std::future::pending(),
         ))
         .expect("the sweep finishes");
@@ -677,13 +678,14 @@ fn a_read_that_fails_every_attempt_is_error_never_pass_or_fail() {
 
     // The engine turns every one of them into ERROR, whatever the rule.
     let rules = RuleSet::load(None).unwrap();
-    let scan = Scan::run(
-        read.source.clone(),
-        None,
-        read.inventory,
-        rules,
-        EPOCH.to_string(),
-    );
+    let options = ScanOptions {
+        source: read.source.clone(),
+        scanned_at: EPOCH.to_string(),
+        region: read.region.clone(),
+        importer: Importer::Account(read.caller_account_id.clone()),
+        accounts: AccountScope::Everything,
+    };
+    let scan = Scan::run(read.inventory, rules, options);
     let failing_slots: BTreeSet<(String, String)> = failing
         .iter()
         .map(|(a, t, _, _)| (a.clone(), t.to_string()))
@@ -709,7 +711,12 @@ fn standalone_library_read_uses_describe_account_when_organizations_answers() {
     let config = support::aws::sdk_config(&moto.url);
     let options = LiveOptions::default();
     let read = runtime()
-        .block_on(aws::read_with(&config, &options, std::future::pending()))
+        .block_on(aws::read_with(
+            &config,
+            &options,
+            &mut NoProgress,
+            std::future::pending(),
+        ))
         .unwrap();
     assert_eq!(read.source, format!("aws:account:{MANAGEMENT}"));
     assert_eq!(read.caller_account_id, MANAGEMENT);

@@ -1,7 +1,7 @@
 //! Report formats on the demo organization: exact output (insta snapshots) and the invariants
 //! their consumers rely on (GitHub code scanning, Security Hub, JUnit readers).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -9,7 +9,7 @@ use contactscan::engine::RuleSet;
 use contactscan::finding::Status;
 use contactscan::policy;
 use contactscan::report::{self, sarif, Format, Options};
-use contactscan::scan::Scan;
+use contactscan::scan::{AccountScope, Importer, Scan, ScanOptions};
 use contactscan::source::snapshot;
 use contactscan::waiver::Waiver;
 use quick_junit::{NonSuccessKind, Report, TestCaseStatus};
@@ -27,18 +27,18 @@ fn finding_id(scan: &Scan, index: usize) -> String {
 fn scan_from(path: &Path) -> Scan {
     let inventory = snapshot::read(path).unwrap();
     let rules = RuleSet::load(None).unwrap();
-    let mut scan = Scan::run(
-        format!("snapshot:{}", path.display()),
-        Some(path.to_path_buf()),
-        inventory,
-        rules,
+    let options = ScanOptions::for_snapshot(
+        path,
+        &inventory,
+        "us-east-1".to_string(),
         SCANNED_AT.to_string(),
     );
+    let mut scan = Scan::run(inventory, rules, options);
     let rule_globs = globset::GlobSetBuilder::new()
         .add(globset::Glob::new("security-contact-shared-inbox").unwrap())
         .build()
         .unwrap();
-    scan.waivers.push(Waiver {
+    let waivers = vec![Waiver {
         rules: vec!["security-contact-shared-inbox".to_string()],
         rule_globs,
         accounts: vec!["555555555555".to_string()],
@@ -47,8 +47,9 @@ fn scan_from(path: &Path) -> Scan {
         owner: "platform-team@harborlight.com".to_string(),
         expires: "2027-03-31".to_string(),
         last_day: NaiveDate::from_ymd_opt(2027, 3, 31).unwrap(),
-    });
-    let used = policy::apply_waivers(&mut scan, NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
+    }];
+    let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let used = policy::apply_waivers(&mut scan, waivers, today);
     assert!(used.stale.is_empty() && used.expired.is_empty());
     let waived: Vec<String> = (0..scan.findings.len())
         .filter(|i| scan.findings[*i].status == Status::Waived)
@@ -228,7 +229,7 @@ fn asff_includes_passed_findings_only_when_asked() {
 #[test]
 fn asff_imports_into_the_scanned_account_without_an_importer() {
     let mut scan = demo();
-    scan.importer_account_id = None;
+    scan.importer = Importer::EachAccount;
     for finding in asff(&scan, &Options::default()) {
         let scanned = finding["ProductFields"]["contactscan/ScannedAccountId"].clone();
         assert_eq!(finding["AwsAccountId"], scanned);
@@ -275,7 +276,15 @@ fn sarif_results_have_one_relative_location_and_distinct_fingerprints() {
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), count(&scan, &REPORTED));
     let text = std::fs::read_to_string(FIXTURE).unwrap();
-    let lines = snapshot::account_lines(text.as_bytes(), |_| true);
+    // The line of each account's `"Id"` entry, found the plain way.
+    let lines: HashMap<String, usize> = text
+        .lines()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let id = line.trim().strip_prefix("\"Id\": \"")?.get(..12)?;
+            Some((id.to_string(), i + 1))
+        })
+        .collect();
     let mut fingerprints = HashSet::new();
     for result in results {
         let locations = result["locations"].as_array().unwrap();
@@ -511,18 +520,23 @@ fn without_security_contacts(n: usize) -> Scan {
         r#"{{"SchemaVersion": "contactscan/snapshot/v1", "Accounts": [{}]}}"#,
         accounts.join(",\n")
     );
-    let inventory = snapshot::parse("generated.json", text.as_bytes()).unwrap();
+    let mut inventory = snapshot::parse("generated.json", text.as_bytes()).unwrap();
+    // As a live read gives it: no file to point at.
+    for account in &mut inventory.accounts {
+        account.location = None;
+    }
     let mut rules = RuleSet::load(None).unwrap();
     rules
         .select(&["security-contact-registered".to_string()], &[])
         .unwrap();
-    Scan::run(
-        "snapshot:generated.json".to_string(),
-        None,
-        inventory,
-        rules,
-        SCANNED_AT.to_string(),
-    )
+    let options = ScanOptions {
+        source: "aws:organization:o-generated".to_string(),
+        scanned_at: SCANNED_AT.to_string(),
+        region: "us-east-1".to_string(),
+        importer: Importer::EachAccount,
+        accounts: AccountScope::of_inventory(&inventory),
+    };
+    Scan::run(inventory, rules, options)
 }
 
 #[test]

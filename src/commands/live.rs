@@ -1,5 +1,5 @@
-//! Reading live AWS accounts for `scan` and `collect`: a thin adapter from the command line to
-//! [`contactscan::source::aws`].
+//! Reading live AWS accounts for `scan`, `collect` and `init`: a thin adapter from the command
+//! line to [`contactscan::source::aws`], with progress, warnings and the summary on stderr.
 
 use std::time::Duration;
 
@@ -7,6 +7,7 @@ use anyhow::Context;
 use contactscan::source::aws::{self, LiveOptions, LiveRead};
 
 use crate::cli::LiveArgs;
+use crate::commands::progress;
 
 /// Reads the caller's account, or the organization with `--org`; Ctrl-C stops it with
 /// [`contactscan::error::Interrupted`].
@@ -19,15 +20,20 @@ pub fn read(args: &LiveArgs) -> anyhow::Result<LiveRead> {
         profile: args.profile.clone(),
         region: args.region.clone(),
         max_rps: args.max_rps,
-        progress: true,
         ..LiveOptions::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let read = runtime.block_on(aws::read(&options));
+    let mut progress = progress::Stderr::new(args.org);
+    let read = runtime.block_on(aws::read(&options, &mut progress));
     // Do not wait for requests an interruption left in flight.
     runtime.shutdown_timeout(Duration::from_millis(500));
-    read
+    let read = read?;
+    for warning in &read.warnings {
+        eprintln!("contactscan: warning: {warning}");
+    }
+    eprintln!("contactscan: {}", read.stats);
+    Ok(read)
 }

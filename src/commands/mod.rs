@@ -5,6 +5,7 @@ mod import;
 mod init;
 mod live;
 mod output;
+mod progress;
 mod rules;
 mod scan;
 

@@ -3,13 +3,13 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use contactscan::aws::config as aws_config;
 use contactscan::clock;
 use contactscan::config::{self, Config};
 use contactscan::engine::RuleSet;
 use contactscan::policy;
 use contactscan::report::{Format, Options};
-use contactscan::scan::Scan;
-use contactscan::source::aws::config as aws_config;
+use contactscan::scan::{AccountScope, Importer, Scan, ScanOptions};
 use contactscan::source::snapshot;
 
 use crate::cli::ScanArgs;
@@ -23,7 +23,6 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         );
     }
     let mut rules = RuleSet::load(args.rules.rules.as_deref())?;
-    let known_rules: HashSet<String> = rules.rules.iter().map(|r| r.id.clone()).collect();
     let config = config::locate(args.config.as_deref())
         .map(|path| config::load(&path, &mut rules))
         .transpose()?;
@@ -33,33 +32,37 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     let mut scan = match &args.input {
         Some(path) => {
             let inventory = snapshot::read(path)?;
-            let source = format!("snapshot:{}", path.display());
-            let mut scan = Scan::run(source, Some(path.clone()), inventory, rules, scanned_at);
-            scan.region =
-                snapshot_region(args.live.region.as_deref(), args.live.profile.as_deref());
-            scan.partition = aws_config::partition_of(&scan.region).to_string();
-            scan
+            let region = snapshot_region(args.live.region.as_deref(), args.live.profile.as_deref());
+            let options = ScanOptions::for_snapshot(path, &inventory, region, scanned_at);
+            Scan::run(inventory, rules, options)
         }
         None => {
             let live = live::read(&args.live)?;
             if let Some(path) = &args.save_snapshot {
                 output::snapshot_to_file(&live.inventory, path)?;
             }
-            let mut scan = Scan::run(live.source, None, live.inventory, rules, scanned_at);
-            // With --role-name each member imports its own findings; else the caller imports all.
-            scan.importer_account_id = match args.live.role_name {
-                Some(_) => None,
-                None => Some(live.caller_account_id),
+            let options = ScanOptions {
+                source: live.source,
+                scanned_at,
+                region: live.region,
+                // With --role-name each member imports its own findings; else the caller
+                // imports all.
+                importer: match args.live.role_name {
+                    Some(_) => Importer::EachAccount,
+                    None => Importer::Account(live.caller_account_id),
+                },
+                accounts: if args.live.org {
+                    AccountScope::of_sweep(&args.live.accounts, &args.live.exclude_accounts)
+                } else {
+                    AccountScope::of_inventory(&live.inventory)
+                },
             };
-            scan.region = live.region;
-            scan.partition = live.partition;
-            scan
+            Scan::run(live.inventory, rules, options)
         }
     };
     let config_path = config.as_ref().map(|c| c.path.clone());
     if let Some(Config { waivers, .. }) = config {
-        scan.waivers = waivers;
-        let used = policy::apply_waivers(&mut scan, now.date_naive());
+        let used = policy::apply_waivers(&mut scan, waivers, now.date_naive());
         warn_about_waivers(&scan, used);
     }
     let options = Options {
@@ -73,13 +76,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     // report that cannot be written, an import pre-flight) leaves no report behind.
     let mut staged = output::Staged::default();
     staged.reports(&args.report, &scan, &options)?;
-    // Security Hub is not a public place: it gets the findings unredacted.
     let not_imported = if args.securityhub_import {
-        let unredacted = Options {
-            redact: false,
-            ..options.clone()
-        };
-        import::run(&args, &scan, &unredacted, known_rules)?
+        import::run(&args, &scan, &options)?
     } else {
         0
     };

@@ -1,12 +1,13 @@
 //! What a compiled CEL condition reads, beyond `Program::references()`: the variables its
-//! macros bind (`all(t, ...)`), and which slots of `contacts` it selects.
+//! macros bind (`all(t, ...)`), which slots of `contacts` it selects, and which contact fields
+//! it reads.
 
 use std::collections::BTreeSet;
 
-use cel::common::ast::{EntryExpr, Expr};
+use cel::common::ast::{EntryExpr, Expr, LiteralValue};
 use cel::IdedExpr;
 
-use crate::inventory::ContactType;
+use crate::inventory::{ContactField, ContactType};
 
 /// The facts of one condition.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -17,6 +18,11 @@ pub struct Analysis {
     pub contact_slots: BTreeSet<ContactType>,
     /// `contacts` is used some other way (indexed, iterated, passed whole): every slot counts.
     pub contacts_whole: bool,
+    /// The fields selected as `contact.<field>` or `contacts.<TYPE>.<field>`.
+    pub fields: BTreeSet<ContactField>,
+    /// A contact is used whole (passed to a function, iterated): every field counts. Comparing
+    /// one with `null` reads no field.
+    pub fields_whole: bool,
 }
 
 /// Walks the expression tree of a condition.
@@ -26,18 +32,72 @@ pub fn analyse(expr: &IdedExpr) -> Analysis {
     analysis
 }
 
+/// Whether `expr` is a contact: `contact` or `contacts.<TYPE>`.
+fn is_contact(expr: &IdedExpr) -> bool {
+    match &expr.expr {
+        Expr::Ident(name) => name == "contact",
+        Expr::Select(select) => {
+            matches!(&select.operand.expr, Expr::Ident(name) if name == "contacts")
+                && select.field.parse::<ContactType>().is_ok()
+        }
+        _ => false,
+    }
+}
+
+/// Records the slot a `contacts.<TYPE>` selects (or that `contacts` is used whole).
+fn visit_contacts_select(field: &str, out: &mut Analysis) {
+    match field.parse::<ContactType>() {
+        Ok(t) => {
+            out.contact_slots.insert(t);
+        }
+        Err(_) => out.contacts_whole = true,
+    }
+}
+
 fn visit(expr: &IdedExpr, out: &mut Analysis) {
     match &expr.expr {
-        Expr::Ident(name) if name == "contacts" => out.contacts_whole = true,
-        Expr::Select(select) => match &select.operand.expr {
-            Expr::Ident(name) if name == "contacts" => match select.field.parse::<ContactType>() {
-                Ok(t) => {
-                    out.contact_slots.insert(t);
+        Expr::Ident(name) if name == "contacts" => {
+            out.contacts_whole = true;
+            out.fields_whole = true;
+        }
+        Expr::Ident(name) if name == "contact" => out.fields_whole = true,
+        Expr::Select(select) if is_contact(&select.operand) => {
+            match ContactField::named(&select.field) {
+                Some(field) => {
+                    out.fields.insert(field);
                 }
-                Err(_) => out.contacts_whole = true,
-            },
+                None if select.field == "type" => {}
+                None => out.fields_whole = true,
+            }
+            if let Expr::Select(slot) = &select.operand.expr {
+                visit_contacts_select(&slot.field, out);
+            }
+        }
+        Expr::Select(select) => match &select.operand.expr {
+            Expr::Ident(name) if name == "contacts" => {
+                visit_contacts_select(&select.field, out);
+                out.fields_whole = true;
+            }
             _ => visit(&select.operand, out),
         },
+        // `contact != null`: whether the slot is registered, no field read.
+        Expr::Call(call)
+            if matches!(call.func_name.as_str(), "_==_" | "_!=_")
+                && call.args.len() == 2
+                && call
+                    .args
+                    .iter()
+                    .any(|a| matches!(a.expr, Expr::Literal(LiteralValue::Null)))
+                && call.args.iter().any(is_contact) =>
+        {
+            for arg in &call.args {
+                if let Expr::Select(select) = &arg.expr {
+                    if is_contact(arg) {
+                        visit_contacts_select(&select.field, out);
+                    }
+                }
+            }
+        }
         Expr::Call(call) => {
             if let Some(target) = &call.target {
                 visit(target, out);
@@ -101,5 +161,19 @@ mod tests {
         let loop_ = of("['SECURITY'].all(t, t in contacts)");
         assert!(loop_.bound.contains("t"));
         assert!(loop_.contacts_whole);
+    }
+
+    #[test]
+    fn fields_read_and_null_tests_that_read_none() {
+        let a = of("contact != null && is_valid_email(contact.email_address) && contact.type == 'SECURITY'");
+        assert_eq!(a.fields, [ContactField::EmailAddress].into());
+        assert!(!a.fields_whole);
+        let b = of("contacts.SECURITY == null || contacts.SECURITY.name != ''");
+        assert_eq!(b.fields, [ContactField::Name].into());
+        assert_eq!(b.contact_slots, [ContactType::Security].into());
+        assert!(!b.fields_whole);
+        assert!(of("size(contact) > 0").fields_whole);
+        assert!(of("contacts.BILLING.all(k, k != '')").fields_whole);
+        assert!(of("contact[\"name\"] != ''").fields_whole);
     }
 }

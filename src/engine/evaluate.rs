@@ -30,6 +30,8 @@ enum Outcome {
     Error(Arc<str>),
     /// A slot the rule needs could not be read.
     Unreadable(Arc<str>),
+    /// A value the rule reads is not known (a Terraform value known only after apply).
+    Unknown(Arc<str>),
 }
 
 /// Evaluates `rules` on the active accounts of `inventory`, in account order.
@@ -161,6 +163,26 @@ struct Evaluator<'p, 'a> {
     slot_ids: HashMap<(ContactType, &'a Slot), usize>,
 }
 
+/// Why a value `rule` reads in one of the slots `types` is not known, if one is not.
+fn unknown<'a>(
+    rule: &Rule,
+    account: &Account,
+    mut types: impl Iterator<Item = &'a ContactType>,
+) -> Option<Arc<str>> {
+    account.contact_origins.as_ref()?;
+    types.find_map(|t| {
+        let origin = account.contact_origin(*t)?;
+        rule.reads.fields.iter().find_map(|field| {
+            origin.unknown[field.index()].as_ref().map(|why| {
+                Arc::from(format!(
+                    "the {t} contact's {} is not known: {why}",
+                    field.as_str()
+                ))
+            })
+        })
+    })
+}
+
 fn unreadable<'a>(
     account: &Account,
     mut types: impl Iterator<Item = &'a ContactType>,
@@ -209,10 +231,16 @@ impl<'a> Evaluator<'_, 'a> {
             Some(ref t) => std::slice::from_ref(t),
             None => &rule.contact_types,
         };
-        let needed = own.iter().chain(rule.reads.contacts.iter());
-        let outcome = match unreadable(on.account, needed) {
+        let needed = || own.iter().chain(rule.reads.contacts.iter());
+        if needed().any(|t| *on.account.slot(*t) == Slot::Undeclared) {
+            return;
+        }
+        let outcome = match unreadable(on.account, needed()) {
             Some(why) => self.without_slot(on, contact_type, why),
-            None => self.outcome(on, contact_type),
+            None => match unknown(rule, on.account, needed()) {
+                Some(why) => Outcome::Unknown(why),
+                None => self.outcome(on, contact_type),
+            },
         };
         let (status, detail, error_cause) = match outcome {
             Outcome::NotApplicable => return,
@@ -220,6 +248,7 @@ impl<'a> Evaluator<'_, 'a> {
             Outcome::Fail(evidence) => (Status::Fail, evidence, None),
             Outcome::Error(why) => (Status::Error, Some(why), Some(ErrorCause::Rule)),
             Outcome::Unreadable(why) => (Status::Error, Some(why), Some(ErrorCause::Unreadable)),
+            Outcome::Unknown(why) => (Status::Error, Some(why), Some(ErrorCause::Unknown)),
         };
         out.push(Finding {
             rule: on.rule_index,

@@ -8,6 +8,7 @@ pub mod message;
 pub mod org;
 pub mod rule;
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -79,6 +80,10 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// Ids of rules the config file turned off (`enabled = false`).
     pub disabled: Vec<String>,
+    /// Every rule id loaded (built-in and `--rules`), before the config and `--select`.
+    pub known: HashSet<String>,
+    /// `--select` or `--ignore` narrowed the rules.
+    pub narrowed: bool,
 }
 
 impl RuleSet {
@@ -111,8 +116,10 @@ impl RuleSet {
         }
         Ok(RuleSet {
             env,
+            known: rules.iter().map(|r| r.id.clone()).collect(),
             rules,
             disabled: Vec::new(),
+            narrowed: false,
         })
     }
 
@@ -149,6 +156,7 @@ impl RuleSet {
         };
         let select = compile("--select", select)?;
         let ignore = compile("--ignore", ignore)?;
+        self.narrowed |= !select.is_empty() || !ignore.is_empty();
         self.rules.retain(|r| {
             (select.is_empty() || select.iter().any(|m| m.is_match(&r.id)))
                 && !ignore.iter().any(|m| m.is_match(&r.id))

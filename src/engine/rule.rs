@@ -11,7 +11,7 @@ use crate::engine::functions;
 use crate::engine::message::MessageTemplate;
 use crate::error::InputError;
 use crate::finding::Severity;
-use crate::inventory::ContactType;
+use crate::inventory::{ContactField, ContactType};
 
 /// Whether a rule yields one finding per contact slot or one per account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -72,6 +72,19 @@ pub struct Reads {
     pub contacts: BTreeSet<ContactType>,
     pub params: bool,
     pub org: bool,
+    /// The contact fields read (all four when a contact is used whole).
+    pub fields: BTreeSet<ContactField>,
+}
+
+impl Reads {
+    /// The one contact field the rule reads, if it reads exactly one.
+    pub fn single_field(&self) -> Option<ContactField> {
+        let mut fields = self.fields.iter();
+        match (fields.next(), fields.next()) {
+            (Some(field), None) => Some(*field),
+            _ => None,
+        }
+    }
 }
 
 /// A compiled CEL condition with its source text.
@@ -171,6 +184,10 @@ impl Rule {
             reads
                 .contacts
                 .extend(analysis.contact_slots.iter().copied());
+            if analysis.fields_whole {
+                reads.fields.extend(ContactField::ALL);
+            }
+            reads.fields.extend(analysis.fields.iter().copied());
             reads.params |= refs.has_variable("params");
             reads.org |= refs.has_variable("org");
         }

@@ -12,12 +12,15 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::aws::arn::product_arn;
 use crate::engine::rule::Rule;
 use crate::finding::Status;
 use crate::report::redact::Redactor;
 use crate::report::Options;
 use crate::scan::{FindingView, Scan};
 
+/// The prefix of every finding's `Id` and `GeneratorId`: what marks a finding as this tool's.
+pub const ID_PREFIX: &str = "contactscan/";
 /// The ASFF schema version Security Hub accepts.
 const SCHEMA_VERSION: &str = "2018-10-08";
 /// The `Types` namespace and category of every finding.
@@ -30,73 +33,79 @@ const PRODUCT_FIELD_VALUE_MAX: usize = 2048;
 const TYPES_MAX: usize = 50;
 const REQUIREMENTS_MAX: usize = 32;
 
+/// `Severity` (and `FindingProviderFields.Severity`).
 #[derive(Serialize)]
-struct Severity {
+pub struct Severity {
     #[serde(rename = "Label")]
-    label: &'static str,
+    pub label: &'static str,
 }
 
+/// `Remediation.Recommendation`.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Recommendation {
-    text: String,
+pub struct Recommendation {
+    pub text: String,
 }
 
+/// `Remediation`: the fix as a command.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Remediation {
-    recommendation: Recommendation,
+pub struct Remediation {
+    pub recommendation: Recommendation,
 }
 
+/// The scanned account, as an `AwsAccount` resource.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Resource<'a> {
+pub struct Resource<'a> {
     #[serde(rename = "Type")]
-    kind: &'static str,
-    id: String,
-    partition: &'a str,
-    region: &'a str,
+    pub kind: &'static str,
+    pub id: String,
+    pub partition: &'a str,
+    pub region: &'a str,
 }
 
+/// `Compliance`: the verdict and the requirements it is evidence for.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Compliance<'a> {
-    status: &'static str,
+pub struct Compliance<'a> {
+    pub status: &'static str,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    related_requirements: &'a [String],
+    pub related_requirements: &'a [String],
 }
 
 /// Severity and Types again: on later imports Security Hub only takes a provider's changes
 /// to them from here.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct FindingProviderFields<'a> {
-    severity: Severity,
-    types: &'a [String],
+pub struct FindingProviderFields<'a> {
+    pub severity: Severity,
+    pub types: &'a [String],
 }
 
-/// One ASFF finding, as `BatchImportFindings` takes it.
+/// One ASFF finding, as `BatchImportFindings` takes it (and the Security Hub import converts
+/// it to the SDK's type).
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Finding<'a> {
-    schema_version: &'static str,
-    id: String,
-    product_arn: String,
-    generator_id: String,
-    aws_account_id: &'a str,
-    types: &'a [String],
-    created_at: &'a str,
-    updated_at: &'a str,
-    severity: Severity,
-    title: String,
-    description: String,
+pub struct AsffFinding<'a> {
+    pub schema_version: &'static str,
+    pub id: String,
+    pub product_arn: String,
+    pub generator_id: String,
+    pub aws_account_id: &'a str,
+    pub types: &'a [String],
+    pub created_at: &'a str,
+    pub updated_at: &'a str,
+    pub severity: Severity,
+    pub title: String,
+    pub description: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    remediation: Option<Remediation>,
-    product_fields: BTreeMap<&'static str, String>,
-    resources: [Resource<'a>; 1],
-    compliance: Compliance<'a>,
-    finding_provider_fields: FindingProviderFields<'a>,
-    record_state: &'static str,
+    pub remediation: Option<Remediation>,
+    pub product_fields: BTreeMap<&'static str, String>,
+    pub resources: [Resource<'a>; 1],
+    pub compliance: Compliance<'a>,
+    pub finding_provider_fields: FindingProviderFields<'a>,
+    pub record_state: &'static str,
 }
 
 /// What a rule contributes to every one of its findings, computed once per rule.
@@ -174,16 +183,15 @@ fn compliance_status(status: Status) -> &'static str {
     }
 }
 
-/// Whether ASFF carries a finding of this status.
-fn emitted(status: Status, options: &Options) -> bool {
-    status != Status::Pass || options.include_passed
-}
-
-fn finding<'a>(view: &FindingView<'a>, facts: &'a RuleFacts, redactor: &Redactor) -> Finding<'a> {
+fn finding<'a>(
+    view: &FindingView<'a>,
+    facts: &'a RuleFacts,
+    redactor: &Redactor,
+) -> AsffFinding<'a> {
     let scan = view.scan;
     let rule = view.rule;
     let account = view.account;
-    let importer = scan.importer_account_id.as_deref().unwrap_or(&account.id);
+    let importer = scan.importer_of(&account.id);
     let label = view.severity().label();
     let mut fields = BTreeMap::new();
     let mut field = |key: &'static str, value: Cow<'_, str>| {
@@ -223,14 +231,11 @@ fn finding<'a>(view: &FindingView<'a>, facts: &'a RuleFacts, redactor: &Redactor
         clip(&redactor.remediation(view), RECOMMENDATION_MAX).map(|text| Remediation {
             recommendation: Recommendation { text },
         });
-    Finding {
+    AsffFinding {
         schema_version: SCHEMA_VERSION,
-        id: format!("contactscan/{}", view.id()),
-        product_arn: format!(
-            "arn:{}:securityhub:{}:{importer}:product/{importer}/default",
-            scan.partition, scan.region
-        ),
-        generator_id: format!("contactscan/{}", rule.id),
+        id: format!("{ID_PREFIX}{}", view.id()),
+        product_arn: product_arn(&scan.partition, &scan.region, importer),
+        generator_id: format!("{ID_PREFIX}{}", rule.id),
         aws_account_id: importer,
         types: &facts.types,
         created_at: &scan.scanned_at,
@@ -258,35 +263,41 @@ fn finding<'a>(view: &FindingView<'a>, facts: &'a RuleFacts, redactor: &Redactor
     }
 }
 
-/// Every finding of the scan as ASFF JSON, PASS included, with its verdict: what the
-/// Security Hub import sends (it decides itself which PASS findings to send).
-pub fn import_candidates(scan: &Scan, options: &Options) -> Vec<(Status, serde_json::Value)> {
+/// Calls `visit` with every finding of the scan as ASFF, PASS included only with
+/// `include_passed`, and its verdict.
+pub fn visit(
+    scan: &Scan,
+    options: &Options,
+    include_passed: bool,
+    mut visit: impl FnMut(Status, &AsffFinding<'_>),
+) {
     let facts: Vec<RuleFacts> = scan.rules.iter().map(RuleFacts::of).collect();
     let redactor = Redactor::for_scan(scan, options);
-    scan.views()
-        .filter_map(|view| {
-            let finding = finding(&view, &facts[view.finding.rule], &redactor);
-            serde_json::to_value(finding)
-                .ok()
-                .map(|value| (view.status(), value))
-        })
-        .collect()
+    for view in scan
+        .views()
+        .filter(|v| v.status() != Status::Pass || include_passed)
+    {
+        visit(
+            view.status(),
+            &finding(&view, &facts[view.finding.rule], &redactor),
+        );
+    }
 }
 
 /// Writes the JSON array, one finding per line.
 pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<()> {
-    let facts: Vec<RuleFacts> = scan.rules.iter().map(RuleFacts::of).collect();
-    let redactor = Redactor::for_scan(scan, options);
     out.write_all(b"[")?;
     let mut first = true;
-    for view in scan.views().filter(|v| emitted(v.status(), options)) {
-        out.write_all(if first { b"\n  " } else { b",\n  " })?;
-        first = false;
-        serde_json::to_writer(
-            &mut *out,
-            &finding(&view, &facts[view.finding.rule], &redactor),
-        )?;
-    }
+    let mut written = Ok(());
+    visit(scan, options, options.include_passed, |_, finding| {
+        if written.is_ok() {
+            written = out
+                .write_all(if first { b"\n  " } else { b",\n  " })
+                .and_then(|()| serde_json::to_writer(&mut *out, finding).map_err(io::Error::from));
+            first = false;
+        }
+    });
+    written?;
     out.write_all(if first { b"]\n" } else { b"\n]\n" })
 }
 

@@ -252,7 +252,9 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
 mod tests {
     use super::*;
     use crate::engine::RuleSet;
+    use crate::scan::ScanOptions;
     use crate::source::snapshot;
+    use std::path::Path;
 
     /// Accounts whose names need escaping, with contacts that pass and fail.
     const SNAPSHOT: &str = r#"{"SchemaVersion": "contactscan/snapshot/v1", "Accounts": [
@@ -267,13 +269,13 @@ mod tests {
     #[test]
     fn pass_templates_render_what_serde_renders() {
         let inventory = snapshot::parse("test.json", SNAPSHOT.as_bytes()).unwrap();
-        let scan = Scan::run(
-            "snapshot:test.json".to_string(),
-            None,
-            inventory,
-            RuleSet::load(None).unwrap(),
+        let options = ScanOptions::for_snapshot(
+            Path::new("test.json"),
+            &inventory,
+            "us-east-1".to_string(),
             "2026-11-23T12:00:00Z".to_string(),
         );
+        let scan = Scan::run(inventory, RuleSet::load(None).unwrap(), options);
         for redact in [false, true] {
             let options = Options {
                 redact,

@@ -339,7 +339,9 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
 mod tests {
     use super::*;
     use crate::engine::RuleSet;
+    use crate::scan::ScanOptions;
     use crate::source::snapshot;
+    use std::path::Path;
 
     #[test]
     fn pass_template_renders_what_the_xml_writer_writes() {
@@ -348,13 +350,14 @@ mod tests {
              "AlternateContacts": [{"AlternateContactType": "SECURITY", "Name": "SOC",
                "Title": "SOC", "EmailAddress": "soc@corp.com", "PhoneNumber": "+1 206 266 1000"}]},
             {"Id": "222222222222"}]}"#;
-        let scan = Scan::run(
-            "snapshot:test.json".to_string(),
-            None,
-            snapshot::parse("test.json", text.as_bytes()).unwrap(),
-            RuleSet::load(None).unwrap(),
+        let inventory = snapshot::parse("test.json", text.as_bytes()).unwrap();
+        let options = ScanOptions::for_snapshot(
+            Path::new("test.json"),
+            &inventory,
+            "us-east-1".to_string(),
             "2026-11-23T12:00:00Z".to_string(),
         );
+        let scan = Scan::run(inventory, RuleSet::load(None).unwrap(), options);
         let redactor = Redactor::for_scan(&scan, &Options::default());
         let mut passes = 0;
         for f in scan.findings.iter().filter(|f| f.status == Status::Pass) {

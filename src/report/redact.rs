@@ -338,6 +338,8 @@ mod tests {
                 contact("jane.smith(at)corp.com", "+1 206 266 1000 ext 4321"),
                 contact("bob.jones@@corp.com", ""),
             ],
+            location: None,
+            contact_origins: None,
         };
         let redactor = Redactor::new(true, ["123456789012"]);
         let text = "the local part \"marco.rossi\" of Marco.Rossi+aws@corp.com; \

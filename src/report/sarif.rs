@@ -2,30 +2,30 @@
 //! time.
 //!
 //! FAIL, ERROR and WAIVED findings are results (WAIVED with an accepted external suppression);
-//! PASS has no place in code scanning. A finding is about an AWS account, not a file, yet GitHub
-//! needs one relative file location per result: the snapshot file at the line of the account's
-//! entry when the snapshot lies under the working directory, else `--sarif-anchor`, else the
-//! config file, else `contactscan.toml`, at line 1. GitHub accepts results on a path that does
+//! PASS has no place in code scanning. GitHub needs one relative file location per result: the
+//! location the source gave the finding (a snapshot at the account's entry, a Terraform value
+//! where it is written) when that file lies under the working directory, else `--sarif-anchor`,
+//! else the config file, else `contactscan.toml`, at line 1. GitHub accepts results on a path that does
 //! not exist when they carry fingerprints; `primaryLocationLineHash` is derived from the
 //! finding id so that accounts sharing one anchor line stay distinct alerts.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
 use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactLocation, Location, LogicalLocation, Message, MultiformatMessageString,
-    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
-    Result as SarifResult, ResultLevel, Suppression, Tool, ToolComponent,
+    ArtifactLocation, Location as SarifLocation, LogicalLocation, Message,
+    MultiformatMessageString, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
+    ReportingDescriptor, Result as SarifResult, ResultLevel, Suppression, Tool, ToolComponent,
 };
 
 use crate::engine::rule::Rule;
 use crate::finding::{Severity, Status};
+use crate::inventory::Location;
 use crate::report::redact::Redactor;
 use crate::report::Options;
 use crate::scan::{FindingView, Scan};
-use crate::source::snapshot;
 
 /// GitHub code scanning ingests at most this many results per run.
 pub const MAX_RESULTS: usize = 25_000;
@@ -188,45 +188,69 @@ fn relative_uri(path: &Path, cwd: Option<&Path>) -> Option<String> {
     (!segments.is_empty()).then(|| segments.join("/"))
 }
 
-/// The file every result points at, and the line of each account in it when it is the snapshot.
-struct Anchor {
-    uri: String,
-    lines: HashMap<String, usize>,
+/// Where results point: the location the source gave a finding, when its file lies under the
+/// working directory; else the anchor file (`--sarif-anchor`, else the config file, else
+/// `contactscan.toml`) at line 1.
+struct Anchor<'s> {
+    fallback: String,
+    /// The relative URI of each location file of a reported finding (`None`: not under the
+    /// working directory).
+    uris: HashMap<&'s Path, Option<String>>,
 }
 
-impl Anchor {
-    fn of(scan: &Scan, options: &Options) -> Anchor {
+/// A result's place: a relative URI, a line and maybe a column.
+struct Place<'a> {
+    uri: &'a str,
+    line: u32,
+    column: Option<u32>,
+}
+
+impl<'s> Anchor<'s> {
+    fn of(scan: &'s Scan, options: &Options) -> Anchor<'s> {
         let cwd = std::env::current_dir().ok();
         let cwd = cwd.as_deref();
-        if let Some(path) = &scan.snapshot_path {
-            if let Some(uri) = relative_uri(path, cwd) {
-                // Only the accounts with results need a line.
-                let reported: HashSet<&str> = scan
-                    .findings
-                    .iter()
-                    .filter(|f| f.status != Status::Pass)
-                    .map(|f| scan.inventory.accounts[f.account].id.as_str())
-                    .collect();
-                let lines = std::fs::read(path)
-                    .map(|text| snapshot::account_lines(&text, |id| reported.contains(id)))
-                    .unwrap_or_default();
-                return Anchor { uri, lines };
+        let mut uris = HashMap::new();
+        for view in scan.views().filter(|v| v.status() != Status::Pass) {
+            for location in [view.location(), view.related_location()]
+                .into_iter()
+                .flatten()
+            {
+                uris.entry(&*location.file)
+                    .or_insert_with(|| relative_uri(&location.file, cwd));
             }
         }
-        let uri = [&options.sarif_anchor, &options.config_path]
+        let fallback = [&options.sarif_anchor, &options.config_path]
             .into_iter()
             .flatten()
             .find_map(|path| relative_uri(path, cwd))
             .unwrap_or_else(|| DEFAULT_ANCHOR.to_string());
-        Anchor {
-            uri,
-            lines: HashMap::new(),
-        }
+        Anchor { fallback, uris }
     }
 
-    fn line(&self, account_id: &str) -> usize {
-        self.lines.get(account_id).copied().unwrap_or(1)
+    fn place(&self, location: Option<&Location>) -> Place<'_> {
+        let uri = location.and_then(|l| self.uris.get(&*l.file)?.as_deref());
+        match (location, uri) {
+            (Some(location), Some(uri)) => Place {
+                uri,
+                line: location.line,
+                column: location.column,
+            },
+            _ => Place {
+                uri: &self.fallback,
+                line: 1,
+                column: None,
+            },
+        }
     }
+}
+
+fn physical(place: &Place<'_>) -> PhysicalLocation {
+    let mut region = Region::builder().start_line(i64::from(place.line)).build();
+    region.start_column = place.column.map(i64::from);
+    PhysicalLocation::builder()
+        .artifact_location(ArtifactLocation::builder().uri(place.uri).build())
+        .region(region)
+        .build()
 }
 
 /// 64-bit FNV-1a: small, stable across Rust versions and platforms (unlike `DefaultHasher`).
@@ -285,7 +309,7 @@ impl Selection {
     }
 }
 
-fn result(view: &FindingView<'_>, anchor: &Anchor, redactor: &Redactor) -> SarifResult {
+fn result(view: &FindingView<'_>, anchor: &Anchor<'_>, redactor: &Redactor) -> SarifResult {
     let account = view.account;
     let mut text = redactor.message(view);
     if !text.contains(&account.id) {
@@ -295,17 +319,8 @@ fn result(view: &FindingView<'_>, anchor: &Anchor, redactor: &Redactor) -> Sarif
         Some(contact_type) => format!("{}/{contact_type}", account.id),
         None => account.id.clone(),
     };
-    let location = Location::builder()
-        .physical_location(
-            PhysicalLocation::builder()
-                .artifact_location(ArtifactLocation::builder().uri(&anchor.uri).build())
-                .region(
-                    Region::builder()
-                        .start_line(anchor.line(&account.id) as i64)
-                        .build(),
-                )
-                .build(),
-        )
+    let location = SarifLocation::builder()
+        .physical_location(physical(&anchor.place(view.location())))
         .logical_locations(vec![LogicalLocation::builder()
             .name(&account.id)
             .fully_qualified_name(qualified)
@@ -329,6 +344,17 @@ fn result(view: &FindingView<'_>, anchor: &Anchor, redactor: &Redactor) -> Sarif
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
         .build();
+    if let Some(declared) = view.related_location() {
+        result.related_locations = Some(vec![SarifLocation::builder()
+            .id(1)
+            .physical_location(physical(&anchor.place(Some(declared))))
+            .message(
+                Message::builder()
+                    .text("where the contact is declared")
+                    .build(),
+            )
+            .build()]);
+    }
     if let Some(waiver) = view.waiver() {
         let mut properties = BTreeMap::new();
         properties.insert("owner".to_string(), json!(redactor.text(&waiver.owner)));

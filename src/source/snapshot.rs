@@ -3,12 +3,14 @@
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::InputError;
 use crate::inventory::{
-    is_account_id, Account, AlternateContact, ContactType, Inventory, Organization, Slot, ACTIVE,
+    is_account_id, Account, AlternateContact, ContactType, Inventory, Location, Organization, Slot,
+    ACTIVE,
 };
 
 /// The value of `SchemaVersion` this version reads and writes.
@@ -109,10 +111,12 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Inventory, InputError> {
     check_nesting(name, bytes)?;
     // The fast path: tracking the JSON path costs an allocation per key, so it is paid only to
     // describe an error.
-    match serde_json::from_slice::<SnapshotFile>(bytes) {
-        Ok(file) => convert(name, file),
-        Err(_) => Err(describe_invalid(name, bytes)),
-    }
+    let mut inventory = match serde_json::from_slice::<SnapshotFile>(bytes) {
+        Ok(file) => convert(name, file)?,
+        Err(_) => return Err(describe_invalid(name, bytes)),
+    };
+    locate_accounts(Path::new(name), bytes, &mut inventory.accounts);
+    Ok(inventory)
 }
 
 /// Says where and why `bytes` are not a snapshot, parsing them again while tracking the JSON
@@ -333,6 +337,8 @@ fn convert_account(name: &str, i: usize, account: AccountFile) -> Result<Account
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| ACTIVE.to_string()),
         slots,
+        location: None,
+        contact_origins: None,
     })
 }
 
@@ -372,6 +378,13 @@ fn account_file(account: &Account) -> AccountFile {
                 code: Some(code.clone()),
                 message: Some(message.clone()),
             }),
+            // Only sources that read files leave slots undeclared; a snapshot has no word for
+            // "not said", so it records that nothing was read rather than "not registered".
+            Slot::Undeclared => errors.push(ErrorFile {
+                alternate_contact_type: contact_type.to_string(),
+                code: Some("Undeclared".to_string()),
+                message: Some("the source did not declare this contact".to_string()),
+            }),
         }
     }
     AccountFile {
@@ -385,28 +398,52 @@ fn account_file(account: &Account) -> AccountFile {
     }
 }
 
-/// The 1-based line of the `"Id"` entry of each account `wanted` accepts, in a snapshot's
-/// bytes, for report locations.
-pub fn account_lines(text: &[u8], wanted: impl Fn(&str) -> bool) -> HashMap<String, usize> {
-    let mut lines = HashMap::new();
-    let (mut line, mut counted) = (1, 0);
+/// Gives each account the location of its `"Id"` entry in the snapshot's bytes (line only).
+/// Accounts appear in file order, so one pass pairs them with the `"Id"` keys; a file whose
+/// keys do not pair up that way (an account listed twice is refused earlier) is indexed by id.
+fn locate_accounts(file: &Path, text: &[u8], accounts: &mut [Account]) {
+    let file: Arc<Path> = Arc::from(file);
+    let mut ids = id_entries(text);
+    let mut next = 0;
+    for (id, line) in ids.by_ref() {
+        if accounts.get(next).is_some_and(|a| a.id == id) {
+            accounts[next].location = Some(Location {
+                file: Arc::clone(&file),
+                line,
+                column: None,
+            });
+            next += 1;
+            if next == accounts.len() {
+                return;
+            }
+        }
+    }
+    let lines: HashMap<&str, u32> = id_entries(text).collect();
+    for account in &mut accounts[next..] {
+        account.location = lines.get(account.id.as_str()).map(|&line| Location {
+            file: Arc::clone(&file),
+            line,
+            column: None,
+        });
+    }
+}
+
+/// The `"Id": "<12 digits>"` entries of a snapshot's bytes with their 1-based lines, in order.
+fn id_entries(text: &[u8]) -> impl Iterator<Item = (&str, u32)> {
     let key = b"\"Id\"";
-    for at in memchr::memmem::find_iter(text, key) {
-        line += memchr::memchr_iter(b'\n', &text[counted..at]).count();
+    let (mut line, mut counted) = (1u32, 0);
+    memchr::memmem::find_iter(text, key).filter_map(move |at| {
+        line += memchr::memchr_iter(b'\n', &text[counted..at]).count() as u32;
         counted = at;
         let rest = text[at + key.len()..].trim_ascii_start();
-        let id = rest
-            .strip_prefix(b":")
+        rest.strip_prefix(b":")
             .map(<[u8]>::trim_ascii_start)
             .and_then(|v| v.strip_prefix(b"\""))
             .and_then(|v| v.get(..12))
             .and_then(|id| std::str::from_utf8(id).ok())
-            .filter(|id| is_account_id(id) && wanted(id));
-        if let Some(id) = id {
-            lines.entry(id.to_string()).or_insert(line);
-        }
-    }
-    lines
+            .filter(|id| is_account_id(id))
+            .map(|id| (id, line))
+    })
 }
 
 #[cfg(test)]

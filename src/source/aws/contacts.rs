@@ -1,19 +1,17 @@
 //! Reading the three alternate contacts of one account: GetAlternateContact, paced by the
 //! identity's token bucket, retried with jittered exponential backoff, and turned into slots.
 
-use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
-use aws_sdk_account::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_account::error::SdkError;
 use aws_sdk_account::operation::get_alternate_contact::{
     GetAlternateContactError, GetAlternateContactOutput,
 };
 use aws_sdk_account::types::AlternateContactType;
 
-use super::bucket::TokenBucket;
-use super::RetryPolicy;
+use crate::aws::bucket::TokenBucket;
+use crate::aws::retry::{self, Failure, RetryPolicy};
 use crate::inventory::{AlternateContact, ContactType, Slot};
 
 /// Counters of a sweep, shared by every reader.
@@ -101,7 +99,7 @@ impl Reader {
                 return self.finish(Slot::Unreadable { code, message });
             }
             self.counters.retries.fetch_add(1, Ordering::Relaxed);
-            tokio::time::sleep(backoff(&self.retry, attempt)).await;
+            tokio::time::sleep(retry::backoff(&self.retry, attempt)).await;
         }
     }
 
@@ -139,112 +137,21 @@ fn classify(
         }
         Err(error) => error,
     };
-    let retry = |code: &str, message: String, throttled: bool| Attempt::Retry {
-        code: code.to_string(),
-        message,
-        throttled,
-    };
-    match &error {
-        SdkError::ServiceError(context) => {
-            let status = context.raw().status().as_u16();
-            let service_error = context.err();
-            let code = service_error.code().unwrap_or("UnknownError").to_string();
-            let message = service_error
-                .message()
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("HTTP status {status}"));
-            if service_error.is_resource_not_found_exception() {
-                Attempt::Done(Slot::Missing)
-            } else if service_error.is_too_many_requests_exception()
-                || status == 429
-                || matches!(
-                    code.as_str(),
-                    "ThrottlingException" | "Throttling" | "RequestLimitExceeded"
-                )
-            {
-                retry(&code, message, true)
-            } else if service_error.is_internal_server_exception() || status >= 500 {
-                retry(&code, message, false)
-            } else {
-                Attempt::Done(Slot::Unreadable { code, message })
-            }
-        }
-        SdkError::TimeoutError(_) => retry(
-            "RequestTimeout",
-            "no answer within the attempt timeout".to_string(),
-            false,
-        ),
-        SdkError::DispatchFailure(failure) if !failure.is_user() => retry(
-            "ConnectionError",
-            DisplayErrorContext(&error).to_string(),
-            false,
-        ),
-        SdkError::ResponseError(_) => retry(
-            "ResponseError",
-            DisplayErrorContext(&error).to_string(),
-            false,
-        ),
-        _ => Attempt::Done(Slot::Unreadable {
-            code: "ClientError".to_string(),
-            message: DisplayErrorContext(&error).to_string(),
-        }),
-    }
-}
-
-/// The wait before retry number `attempt` (1-based): exponential from the initial backoff,
-/// capped, with "equal jitter" (half fixed, half random) so that readers throttled together do
-/// not come back together.
-pub(crate) fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
-    let exponent = attempt.saturating_sub(1).min(30);
-    let ceiling = policy
-        .initial_backoff
-        .saturating_mul(1u32 << exponent)
-        .min(policy.max_backoff);
-    let half = ceiling / 2;
-    half + half.mul_f64(random_fraction())
-}
-
-/// A number in [0, 1) from the standard library's randomly keyed hasher.
-fn random_fraction() -> f64 {
-    let bits = RandomState::new().hash_one(std::time::Instant::now());
-    (bits >> 11) as f64 / (1u64 << 53) as f64
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_exponentially_within_the_cap_with_jitter() {
-        let policy = RetryPolicy {
-            initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_millis(1000),
-            ..RetryPolicy::default()
-        };
-        for (attempt, ceiling) in [
-            (1, 100),
-            (2, 200),
-            (3, 400),
-            (4, 800),
-            (5, 1000),
-            (40, 1000),
-        ] {
-            for _ in 0..50 {
-                let wait = backoff(&policy, attempt).as_millis();
-                assert!(
-                    wait >= ceiling / 2 && wait <= ceiling,
-                    "attempt {attempt}: {wait} ms outside {}..={ceiling}",
-                    ceiling / 2
-                );
-            }
+    if let SdkError::ServiceError(context) = &error {
+        if context.err().is_resource_not_found_exception() {
+            return Attempt::Done(Slot::Missing);
         }
     }
-
-    #[test]
-    fn random_fractions_stay_in_the_unit_interval() {
-        for _ in 0..1000 {
-            let x = random_fraction();
-            assert!((0.0..1.0).contains(&x));
-        }
+    match retry::classify(&error) {
+        Failure::Transient {
+            code,
+            message,
+            throttled,
+        } => Attempt::Retry {
+            code,
+            message,
+            throttled,
+        },
+        Failure::Permanent { code, message } => Attempt::Done(Slot::Unreadable { code, message }),
     }
 }

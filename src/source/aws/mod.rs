@@ -1,21 +1,18 @@
 //! Live AWS: reads the caller's account, or sweeps its organization, into an [`Inventory`].
 //!
-//! - Credentials, region and endpoints come from the default AWS chain ([`config`]).
+//! - Credentials, region and endpoints come from the default AWS chain ([`crate::aws::config`]).
 //! - An organization sweep first checks that it can work (`organization.rs`), then reads every
 //!   ACTIVE account; accounts in other states are listed with their state and not read.
 //! - GetAlternateContact requests are paced by a token bucket per calling identity
-//!   ([`bucket`]) and retried with jittered backoff (`contacts.rs`); what cannot be read becomes
+//!   ([`crate::aws::bucket`]) and retried with jittered backoff (`contacts.rs`); what cannot be read becomes
 //!   an unreadable slot (an ERROR verdict), never a guess, and the sweep always finishes.
 //! - With a role name, each member is read with its own credentials and its own bucket; the
 //!   roles are assumed ahead of the reads (`sweep.rs`).
 //! - Ctrl-C stops the read with [`Interrupted`], naming what was not read.
 
-pub mod bucket;
-pub mod config;
 mod contacts;
 mod organization;
 mod progress;
-mod roles;
 mod sweep;
 
 use std::future::Future;
@@ -23,18 +20,19 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, bail};
 use aws_config::{Region, SdkConfig};
-use aws_sdk_sts::error::DisplayErrorContext;
 
+use crate::aws::arn::role_arn;
+use crate::aws::bucket::TokenBucket;
+use crate::aws::config::{self, Clients};
+use crate::aws::identity;
+pub use crate::aws::retry::RetryPolicy;
 use crate::clock;
-use crate::error::Interrupted;
+use crate::error::{Error, InputError, Interrupted, Result};
 use crate::inventory::{is_account_id, Account, Inventory, Organization, Slot, ACTIVE};
-use bucket::TokenBucket;
-use config::Clients;
 use contacts::{Counters, Reader};
 use organization::CallerRole;
-use progress::Progress;
+pub use progress::{NoProgress, Progress};
 use sweep::{How, Target};
 
 /// What to read and how.
@@ -58,8 +56,6 @@ pub struct LiveOptions {
     pub concurrency: Option<usize>,
     /// Retries and timeouts of the reads.
     pub retry: RetryPolicy,
-    /// Show progress, warnings and the closing summary on stderr.
-    pub progress: bool,
 }
 
 impl Default for LiveOptions {
@@ -74,7 +70,6 @@ impl Default for LiveOptions {
             max_rps: DEFAULT_MAX_RPS,
             concurrency: None,
             retry: RetryPolicy::default(),
-            progress: false,
         }
     }
 }
@@ -86,32 +81,6 @@ pub const DEFAULT_MAX_RPS: f64 = 10.0;
 const ROLE_CONCURRENCY: usize = 32;
 /// Roles assumed at once, ahead of the reads.
 const ASSUME_CONCURRENCY: usize = 8;
-
-/// How GetAlternateContact reads are retried: throttling (429), 5xx, timeouts and connection
-/// errors get another attempt after a jittered exponential backoff; every attempt waits on the
-/// token bucket.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Attempts per read, the first included.
-    pub max_attempts: u32,
-    /// Backoff ceiling before the first retry; it doubles with each retry.
-    pub initial_backoff: Duration,
-    /// Largest backoff.
-    pub max_backoff: Duration,
-    /// Timeout of one attempt (of any AWS call).
-    pub attempt_timeout: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            max_attempts: 8,
-            initial_backoff: Duration::from_millis(200),
-            max_backoff: Duration::from_secs(5),
-            attempt_timeout: Duration::from_secs(10),
-        }
-    }
-}
 
 /// What a live read yields.
 #[derive(Debug, Clone)]
@@ -128,6 +97,9 @@ pub struct LiveRead {
     pub partition: String,
     /// What the read took.
     pub stats: SweepStats,
+    /// What the caller should be warned about (an excluded account that is not in the
+    /// organization).
+    pub warnings: Vec<String>,
 }
 
 /// Counts of a live read, as the closing summary shows them.
@@ -151,9 +123,9 @@ pub struct SweepStats {
     pub elapsed: Duration,
 }
 
-/// Reads live AWS with the default configuration (`options.profile`, `options.region`);
-/// Ctrl-C interrupts it with [`Interrupted`].
-pub async fn read(options: &LiveOptions) -> anyhow::Result<LiveRead> {
+/// Reads live AWS with the default configuration (`options.profile`, `options.region`),
+/// telling `progress` how far it got; Ctrl-C interrupts it with [`Interrupted`].
+pub async fn read(options: &LiveOptions, progress: &mut dyn Progress) -> Result<LiveRead> {
     validate(options)?;
     let interrupt = async {
         if tokio::signal::ctrl_c().await.is_err() {
@@ -167,7 +139,7 @@ pub async fn read(options: &LiveOptions) -> anyhow::Result<LiveRead> {
         () = &mut interrupt => return Err(not_started()),
         config = config::load(options.profile.as_deref(), options.region.as_deref()) => config,
     };
-    read_with(&config, options, interrupt).await
+    read_with(&config, options, progress, interrupt).await
 }
 
 /// Reads live AWS with `config` (its region, else us-east-1); stops with [`Interrupted`] when
@@ -176,8 +148,9 @@ pub async fn read(options: &LiveOptions) -> anyhow::Result<LiveRead> {
 pub async fn read_with(
     config: &SdkConfig,
     options: &LiveOptions,
+    progress: &mut dyn Progress,
     interrupt: impl Future<Output = ()>,
-) -> anyhow::Result<LiveRead> {
+) -> Result<LiveRead> {
     validate(options)?;
     let started = Instant::now();
     let collected_at = clock::rfc3339(clock::now()?);
@@ -197,12 +170,10 @@ pub async fn read_with(
         mut accounts,
         targets,
         source,
+        warnings,
     } = plan;
     let accounts_read = targets.len();
-    let mut progress = Progress::new(
-        options.progress && options.organization,
-        accounts_read as u64,
-    );
+    progress.started(accounts_read as u64);
     let context = sweep::Context {
         config: Arc::new(config.clone()),
         region: Region::new(region.clone()),
@@ -215,8 +186,9 @@ pub async fn read_with(
             .unwrap_or_else(|| default_concurrency(options)),
         assume_concurrency: ASSUME_CONCURRENCY,
     };
-    sweep::sweep(&mut accounts, targets, &context, &mut progress, interrupt).await?;
-    progress.clear();
+    let swept = sweep::sweep(&mut accounts, targets, &context, progress, interrupt).await;
+    progress.finished();
+    swept?;
     let stats = SweepStats {
         accounts_read,
         skipped: accounts.iter().filter(|a| !a.is_active()).count(),
@@ -227,9 +199,6 @@ pub async fn read_with(
         roles_assumed: counters.roles_assumed.load(Ordering::Relaxed),
         elapsed: started.elapsed(),
     };
-    if options.progress {
-        eprintln!("{}", progress::summary_line(&stats));
-    }
     Ok(LiveRead {
         inventory: Inventory {
             collected_at,
@@ -241,30 +210,40 @@ pub async fn read_with(
         region,
         partition,
         stats,
+        warnings,
     })
 }
 
-fn validate(options: &LiveOptions) -> anyhow::Result<()> {
+fn validate(options: &LiveOptions) -> Result<()> {
     if !(options.max_rps.is_finite() && options.max_rps > 0.0) {
-        bail!(
+        return Err(Error::aws(format!(
             "--max-rps: {} is not a positive number of requests per second (AWS allows 10)",
             options.max_rps
-        );
+        )));
     }
     for (flag, ids) in [
         ("--accounts", &options.accounts),
         ("--exclude-accounts", &options.exclude_accounts),
     ] {
         if !options.organization && !ids.is_empty() {
-            bail!("{flag} needs --org");
+            return Err(InputError::new(flag, "", "needs --org").into());
         }
         if let Some(bad) = ids.iter().find(|id| !is_account_id(id)) {
-            bail!("{flag}: {bad:?} is not an AWS account id; expected 12 digits");
+            return Err(InputError::new(
+                flag,
+                "",
+                format!("{bad:?} is not an AWS account id; expected 12 digits"),
+            )
+            .into());
         }
     }
     match &options.role_name {
-        Some(_) if !options.organization => bail!("--role-name needs --org"),
-        Some(role) if role.trim().is_empty() => bail!("--role-name: the role name is empty"),
+        Some(_) if !options.organization => {
+            Err(InputError::new("--role-name", "", "needs --org").into())
+        }
+        Some(role) if role.trim().is_empty() => {
+            Err(InputError::new("--role-name", "", "the role name is empty").into())
+        }
         _ => Ok(()),
     }
 }
@@ -278,8 +257,8 @@ fn default_concurrency(options: &LiveOptions) -> usize {
     }
 }
 
-fn not_started() -> anyhow::Error {
-    anyhow::Error::new(Interrupted {
+fn not_started() -> Error {
+    Error::Interrupted(Interrupted {
         unread: "every account (interrupted before the reads began)".to_string(),
     })
 }
@@ -293,6 +272,7 @@ struct Plan {
     /// The ACTIVE accounts to read.
     targets: Vec<Target>,
     source: String,
+    warnings: Vec<String>,
 }
 
 async fn plan(
@@ -300,8 +280,10 @@ async fn plan(
     options: &LiveOptions,
     partition: &str,
     counters: &Arc<Counters>,
-) -> anyhow::Result<Plan> {
-    let caller = caller_identity(&clients.sts).await?;
+) -> Result<Plan> {
+    let caller = identity::caller(&clients.sts, "for the live read")
+        .await?
+        .account_id;
     let caller_bucket = Arc::new(TokenBucket::for_quota(options.max_rps));
     let reader = |account_id: Option<String>, hint: Option<String>| Reader {
         client: clients.account.clone(),
@@ -314,13 +296,7 @@ async fn plan(
     if !options.organization {
         let account = organization::describe_account(&clients.organizations, &caller)
             .await
-            .unwrap_or_else(|| Account {
-                id: caller.clone(),
-                name: String::new(),
-                email: String::new(),
-                state: ACTIVE.to_string(),
-                slots: [Slot::Missing, Slot::Missing, Slot::Missing],
-            });
+            .unwrap_or_else(|| Account::new(&caller, ACTIVE, Slot::Missing));
         return Ok(Plan {
             source: format!("aws:account:{caller}"),
             organization: None,
@@ -330,6 +306,7 @@ async fn plan(
                 how: How::Ready(reader(None, None)),
             }],
             caller,
+            warnings: Vec::new(),
         });
     }
     let central = options.role_name.is_none();
@@ -337,11 +314,6 @@ async fn plan(
     let listed = organization::list_accounts(&clients.organizations).await?;
     let (accounts, warnings) =
         organization::narrow(listed, &options.accounts, &options.exclude_accounts)?;
-    if options.progress {
-        for warning in warnings {
-            eprintln!("contactscan: warning: {warning}");
-        }
-    }
     let management = &preflight.organization.management_account_id;
     let targets = accounts
         .iter()
@@ -353,7 +325,7 @@ async fn plan(
                 How::Ready(reader(None, None))
             } else if let Some(role) = &options.role_name {
                 How::AssumeRole {
-                    role_arn: roles::role_arn(partition, &account.id, role),
+                    role_arn: role_arn(partition, &account.id, role),
                 }
             } else {
                 let hint = (preflight.caller_role == CallerRole::DelegatedAdministrator
@@ -374,22 +346,8 @@ async fn plan(
         accounts,
         targets,
         caller,
+        warnings,
     })
-}
-
-async fn caller_identity(sts: &aws_sdk_sts::Client) -> anyhow::Result<String> {
-    let identity = sts.get_caller_identity().send().await.map_err(|error| {
-        anyhow!(
-            "cannot identify the caller with STS GetCallerIdentity: {}; configure AWS credentials \
-             (environment variables, --profile, `aws sso login`, an instance role)",
-            DisplayErrorContext(&error)
-        )
-    })?;
-    identity
-        .account()
-        .filter(|id| is_account_id(id))
-        .map(str::to_string)
-        .ok_or_else(|| anyhow!("STS GetCallerIdentity answered without an account id"))
 }
 
 #[cfg(test)]

@@ -2,10 +2,10 @@
 
 use std::collections::HashSet;
 
-use anyhow::{anyhow, bail};
 use aws_sdk_organizations::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_organizations::types::OrganizationFeatureSet;
 
+use crate::error::{Error, InputError, Result};
 use crate::inventory::{Account, Organization, Slot, ACTIVE};
 
 /// The service principal of the Account Management API.
@@ -36,53 +36,53 @@ pub(crate) async fn preflight(
     client: &aws_sdk_organizations::Client,
     caller: &str,
     central_reads: bool,
-) -> anyhow::Result<Preflight> {
+) -> Result<Preflight> {
     let described = match client.describe_organization().send().await {
         Ok(output) => output,
-        Err(error) if error.code() == Some("AWSOrganizationsNotInUseException") => bail!(
+        Err(error) if error.code() == Some("AWSOrganizationsNotInUseException") => return Err(Error::aws(format!(
             "account {caller} is not a member of an AWS Organization, so --org has nothing to \
              sweep; drop --org to scan this account alone"
-        ),
-        Err(error) => bail!(
+        ))),
+        Err(error) => return Err(Error::aws(format!(
             "cannot describe the organization of account {caller} (organizations:DescribeOrganization): {}",
             DisplayErrorContext(&error)
-        ),
+        ))),
     };
     let org = described
         .organization()
-        .ok_or_else(|| anyhow!("DescribeOrganization answered without an organization"))?;
+        .ok_or_else(|| Error::aws("DescribeOrganization answered without an organization"))?;
     let id = org.id().unwrap_or_default().to_string();
     let management_account_id = org.master_account_id().unwrap_or_default().to_string();
     if central_reads && org.feature_set() != Some(&OrganizationFeatureSet::All) {
-        bail!(
+        return Err(Error::aws(format!(
             "organization {id} does not have all features enabled (feature set {}); the Account \
              Management API reads members only with all features: run \
              `aws organizations enable-all-features` from the management account, or read each \
              member with its own role (--role-name)",
             org.feature_set().map(|f| f.as_str()).unwrap_or("unknown")
-        );
+        )));
     }
     let caller_role = if caller == management_account_id {
         CallerRole::Management
     } else if is_delegated_administrator(client, caller).await {
         CallerRole::DelegatedAdministrator
     } else {
-        bail!(
+        return Err(Error::aws(format!(
             "account {caller} is neither the management account of organization {id} \
              ({management_account_id}) nor a delegated administrator for \
              {ACCOUNT_SERVICE_PRINCIPAL}; run from the management account, or register this \
              account there with `aws organizations register-delegated-administrator \
              --account-id {caller} --service-principal {ACCOUNT_SERVICE_PRINCIPAL}`"
-        );
+        )));
     };
     if central_reads && !trusted_access_enabled(client, &id).await? {
-        bail!(
+        return Err(Error::aws(format!(
             "trusted access for {ACCOUNT_SERVICE_PRINCIPAL} is not enabled in organization {id}, \
              so the Account Management API cannot read member accounts; enable it from the \
              management account with `aws organizations enable-aws-service-access \
              --service-principal {ACCOUNT_SERVICE_PRINCIPAL}`, or read each member with its own \
              role (--role-name)"
-        );
+        )));
     }
     Ok(Preflight {
         organization: Organization {
@@ -116,18 +116,18 @@ async fn is_delegated_administrator(client: &aws_sdk_organizations::Client, call
 async fn trusted_access_enabled(
     client: &aws_sdk_organizations::Client,
     organization_id: &str,
-) -> anyhow::Result<bool> {
+) -> Result<bool> {
     let mut pages = client
         .list_aws_service_access_for_organization()
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|error| {
-            anyhow!(
+            Error::aws(format!(
                 "cannot check trusted access for {ACCOUNT_SERVICE_PRINCIPAL} in organization \
                  {organization_id} (organizations:ListAWSServiceAccessForOrganization): {}",
                 DisplayErrorContext(&error)
-            )
+            ))
         })?;
         if page
             .enabled_service_principals()
@@ -141,17 +141,15 @@ async fn trusted_access_enabled(
 }
 
 /// Every account of the organization, in listing order, with slots not yet read.
-pub(crate) async fn list_accounts(
-    client: &aws_sdk_organizations::Client,
-) -> anyhow::Result<Vec<Account>> {
+pub(crate) async fn list_accounts(client: &aws_sdk_organizations::Client) -> Result<Vec<Account>> {
     let mut accounts = Vec::new();
     let mut pages = client.list_accounts().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|error| {
-            anyhow!(
+            Error::aws(format!(
                 "cannot list the accounts of the organization (organizations:ListAccounts): {}",
                 DisplayErrorContext(&error)
-            )
+            ))
         })?;
         for account in page.accounts() {
             let Some(id) = account.id() else { continue };
@@ -194,11 +192,9 @@ fn state_of(account: &aws_sdk_organizations::types::Account) -> String {
 
 fn unread_account(id: &str, name: Option<&str>, email: Option<&str>, state: String) -> Account {
     Account {
-        id: id.to_string(),
         name: name.unwrap_or_default().to_string(),
         email: email.unwrap_or_default().to_string(),
-        state,
-        slots: [Slot::Missing, Slot::Missing, Slot::Missing],
+        ..Account::new(id, state, Slot::Missing)
     }
 }
 
@@ -209,7 +205,7 @@ pub(crate) fn narrow(
     accounts: Vec<Account>,
     include: &[String],
     exclude: &[String],
-) -> anyhow::Result<(Vec<Account>, Vec<String>)> {
+) -> Result<(Vec<Account>, Vec<String>)> {
     let listed: HashSet<&str> = accounts.iter().map(|a| a.id.as_str()).collect();
     let missing: Vec<&str> = include
         .iter()
@@ -217,11 +213,16 @@ pub(crate) fn narrow(
         .filter(|id| !listed.contains(id))
         .collect();
     if !missing.is_empty() {
-        bail!(
-            "--accounts: {} not in the organization (ListAccounts does not list {})",
-            missing.join(", "),
-            if missing.len() == 1 { "it" } else { "them" }
-        );
+        return Err(InputError::new(
+            "--accounts",
+            "",
+            format!(
+                "{} not in the organization (ListAccounts does not list {})",
+                missing.join(", "),
+                if missing.len() == 1 { "it" } else { "them" }
+            ),
+        )
+        .into());
     }
     let warnings = exclude
         .iter()
@@ -236,7 +237,12 @@ pub(crate) fn narrow(
         .filter(|a| !exclude.contains(a.id.as_str()))
         .collect();
     if kept.is_empty() {
-        bail!("--accounts and --exclude-accounts leave no account to read");
+        return Err(InputError::new(
+            "--accounts",
+            "",
+            "--accounts and --exclude-accounts leave no account to read",
+        )
+        .into());
     }
     Ok((kept, warnings))
 }

@@ -9,13 +9,13 @@ use std::sync::Arc;
 use aws_config::{Region, SdkConfig};
 use tokio::task::{JoinError, JoinSet};
 
-use super::bucket::TokenBucket;
-use super::config::account_client;
 use super::contacts::{Counters, Reader};
 use super::progress::Progress;
-use super::roles::{self, AssumeError};
-use super::RetryPolicy;
-use crate::error::Interrupted;
+use crate::aws::bucket::TokenBucket;
+use crate::aws::config::account_client;
+use crate::aws::retry::RetryPolicy;
+use crate::aws::roles::{self, AssumeError};
+use crate::error::{Error, Interrupted, Result};
 use crate::inventory::{Account, Slot};
 
 /// How one account is read.
@@ -54,9 +54,9 @@ pub(crate) async fn sweep(
     accounts: &mut [Account],
     targets: Vec<Target>,
     context: &Context,
-    progress: &mut Progress,
+    progress: &mut dyn Progress,
     interrupt: impl Future<Output = ()>,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     tokio::pin!(interrupt);
     let total = targets.len();
     let mut unread = vec![false; accounts.len()];
@@ -103,7 +103,6 @@ pub(crate) async fn sweep(
         tokio::select! {
             biased;
             () = &mut interrupt => {
-                progress.clear();
                 return Err(interrupted(accounts, &unread, total));
             }
             Some(joined) = assuming.join_next(), if !assuming.is_empty() => {
@@ -131,7 +130,7 @@ pub(crate) async fn sweep(
 
 /// Assumes the role and builds the member's reader, with a bucket of its own.
 async fn assume_reader(context: &Context, role_arn: &str) -> Result<Reader, AssumeError> {
-    let credentials = roles::assume(&context.sts, role_arn).await?;
+    let credentials = roles::assume(&context.sts, role_arn, "to read this account").await?;
     context
         .counters
         .roles_assumed
@@ -151,10 +150,10 @@ async fn assume_reader(context: &Context, role_arn: &str) -> Result<Reader, Assu
     })
 }
 
-fn task_failed(error: JoinError) -> anyhow::Error {
+fn task_failed(error: JoinError) -> Error {
     match error.try_into_panic() {
         Ok(panic) => std::panic::resume_unwind(panic),
-        Err(error) => anyhow::anyhow!("a read task was cancelled: {error}"),
+        Err(error) => Error::aws(format!("a read task was cancelled: {error}")),
     }
 }
 
@@ -162,7 +161,7 @@ fn task_failed(error: JoinError) -> anyhow::Error {
 const LISTED_IDS: usize = 10;
 
 /// The error for an interruption; `unread[i]` says whether `accounts[i]` is still to be read.
-fn interrupted(accounts: &[Account], unread: &[bool], total: usize) -> anyhow::Error {
+fn interrupted(accounts: &[Account], unread: &[bool], total: usize) -> Error {
     let unread: Vec<&str> = accounts
         .iter()
         .zip(unread)
@@ -175,7 +174,7 @@ fn interrupted(accounts: &[Account], unread: &[bool], total: usize) -> anyhow::E
     if let Some(more) = &more {
         ids.push(more);
     }
-    anyhow::Error::new(Interrupted {
+    Error::Interrupted(Interrupted {
         unread: format!(
             "{} of {total} account{} ({})",
             unread.len(),
@@ -191,13 +190,7 @@ mod tests {
     use crate::inventory::ACTIVE;
 
     fn account(i: usize) -> Account {
-        Account {
-            id: format!("{i:012}"),
-            name: String::new(),
-            email: String::new(),
-            state: ACTIVE.to_string(),
-            slots: [Slot::Missing, Slot::Missing, Slot::Missing],
-        }
+        Account::new(format!("{i:012}"), ACTIVE, Slot::Missing)
     }
 
     #[test]
@@ -207,7 +200,9 @@ mod tests {
         unread[3] = true;
         unread[4] = true;
         let error = interrupted(&accounts, &unread, 30);
-        let what = &error.downcast_ref::<Interrupted>().unwrap().unread;
+        let Error::Interrupted(Interrupted { unread: what }) = &error else {
+            panic!("not an interruption: {error}");
+        };
         assert_eq!(what, "2 of 30 accounts (000000000003, 000000000004)");
         let unread: Vec<bool> = (0..30).map(|i| i >= 5).collect();
         let error = interrupted(&accounts, &unread, 30);

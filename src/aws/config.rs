@@ -9,7 +9,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_account::config::Credentials;
 
-use super::RetryPolicy;
+use crate::aws::retry::RetryPolicy;
 
 /// The region used when neither `--region` nor the AWS configuration names one.
 pub const DEFAULT_REGION: &str = "us-east-1";
@@ -85,7 +85,7 @@ pub fn partition_of(region: &str) -> &'static str {
 
 /// The clients of the caller's identity.
 #[derive(Clone)]
-pub(crate) struct Clients {
+pub struct Clients {
     pub sts: aws_sdk_sts::Client,
     pub organizations: aws_sdk_organizations::Client,
     /// Account Management API with the SDK's own retries off: our loop retries, so that every
@@ -121,7 +121,7 @@ impl Clients {
 
 /// An Account Management API client without SDK retries, with an attempt timeout, signing with
 /// `credentials` when given (an assumed role) or the configuration's credentials.
-pub(crate) fn account_client(
+pub fn account_client(
     config: &SdkConfig,
     region: &Region,
     credentials: Option<Credentials>,

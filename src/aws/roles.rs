@@ -1,37 +1,32 @@
-//! `--role-name`: STS AssumeRole into a member, so it is read with its own credentials (and
-//! its own GetAlternateContact quota).
+//! `--role-name`: STS AssumeRole into a member, so that it is read (and its Security Hub
+//! written) with its own credentials and its own quotas.
 
 use std::time::SystemTime;
 
-use aws_sdk_account::config::Credentials;
+use aws_config::SdkConfig;
+use aws_sdk_account::config::{Credentials, SharedCredentialsProvider};
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata};
 
 /// The session name members see in CloudTrail.
 const SESSION_NAME: &str = "contactscan";
 
-/// `arn:<partition>:iam::<account>:role/<role>`; `role` may carry a path (`path/Role`).
-pub(crate) fn role_arn(partition: &str, account_id: &str, role: &str) -> String {
-    format!(
-        "arn:{partition}:iam::{account_id}:role/{}",
-        role.trim_start_matches('/')
-    )
-}
-
 /// Why a role could not be assumed: the STS error code and a message naming the role.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct AssumeError {
+pub struct AssumeError {
     pub code: String,
     pub message: String,
 }
 
-/// Assumes `role_arn` with the caller's credentials.
-pub(crate) async fn assume(
+/// Assumes `role_arn` with the caller's credentials; `purpose` ends the error message
+/// ("to read this account").
+pub async fn assume(
     sts: &aws_sdk_sts::Client,
     role_arn: &str,
+    purpose: &str,
 ) -> Result<Credentials, AssumeError> {
     let refused = |code: &str, detail: String| AssumeError {
         code: code.to_string(),
-        message: format!("cannot assume role {role_arn} to read this account: {detail}"),
+        message: format!("cannot assume role {role_arn} {purpose}: {detail}"),
     };
     let output = sts
         .assume_role()
@@ -62,19 +57,10 @@ pub(crate) async fn assume(
     ))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn role_arns_carry_the_partition_and_the_path() {
-        assert_eq!(
-            role_arn("aws", "123456789012", "OrganizationAccountAccessRole"),
-            "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole"
-        );
-        assert_eq!(
-            role_arn("aws-cn", "123456789012", "/audit/ContactReader"),
-            "arn:aws-cn:iam::123456789012:role/audit/ContactReader"
-        );
-    }
+/// `config` with `credentials` (an assumed role) in place of its own.
+pub fn with_credentials(config: &SdkConfig, credentials: Credentials) -> SdkConfig {
+    config
+        .to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .build()
 }
