@@ -260,8 +260,7 @@ impl<'a> FindingView<'a> {
             contact_type: self.finding.contact_type,
             evidence: self.evidence(),
             params: &self.rule.params,
-            org_accounts: self.scan.org.accounts,
-            dominant_security_domain: &self.scan.org.dominant_security_domain,
+            org: &self.scan.org,
         }
     }
 

@@ -1,8 +1,9 @@
 //! `contactscan rules list | explain ID`: the rule documentation, generated from the rule files.
 
 use anyhow::bail;
-use contactscan::engine::functions::FUNCTIONS;
+use contactscan::engine::functions;
 use contactscan::engine::rule::Rule;
+use contactscan::engine::variables;
 use contactscan::engine::RuleSet;
 
 use crate::cli::RuleSource;
@@ -47,7 +48,7 @@ fn reference() -> String {
         "Rule conditions (applies, check, evidence) are CEL expressions over these variables and \
          functions; `contactscan rules explain ID` explains one rule.\n",
     );
-    section(&mut out, "Variables", VARIABLES);
+    section(&mut out, "Variables", &variables::describe());
     section(
         &mut out,
         "Functions (besides CEL's standard ones and its string extensions)",
@@ -58,20 +59,12 @@ fn reference() -> String {
 
 /// `signature: help` of each function `wanted` accepts (by name), one per line.
 fn function_lines(wanted: impl Fn(&str) -> bool) -> String {
-    FUNCTIONS
-        .iter()
-        .filter(|(signature, _)| wanted(signature.split('(').next().unwrap_or("")))
-        .map(|(signature, help)| format!("{signature}: {help}"))
+    functions::functions()
+        .filter(|f| wanted(f.name))
+        .map(|f| format!("{}: {}", f.signature(), f.help))
         .collect::<Vec<_>>()
         .join("\n")
 }
-
-const VARIABLES: &str = "\
-account: id, name, email (the root email), state; strings, \"\" when unknown
-contact: type, name, title, email_address, phone_number; null when the slot is not registered
-contacts: map from SECURITY, BILLING, OPERATIONS to a contact or null; an unreadable slot makes the verdict ERROR (no finding when applies is false without the contacts)
-params: the rule's [params], as overridden in contactscan.toml
-org: accounts (int), security_emails and security_domains (value -> number of accounts), dominant_security_domain (\"\" when none)";
 
 fn section(out: &mut String, heading: &str, text: &str) {
     if !text.trim().is_empty() {

@@ -8,7 +8,7 @@ use contactscan::clock;
 use contactscan::config::{self, Config};
 use contactscan::engine::RuleSet;
 use contactscan::policy;
-use contactscan::report::{Format, Options};
+use contactscan::report::{self, Format, Options};
 use contactscan::scan::{AccountScope, Importer, Scan, ScanOptions};
 use contactscan::source::snapshot;
 
@@ -72,6 +72,16 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         sarif_anchor: args.sarif_anchor.clone(),
         config_path,
     };
+    let formats = args.report.iter().map(|(format, _)| *format);
+    let mut warnings: Vec<String> = std::iter::once(args.format)
+        .chain(formats)
+        .filter_map(|format| report::warning(format, &scan))
+        .collect();
+    warnings.sort();
+    warnings.dedup();
+    for warning in warnings {
+        eprintln!("contactscan: warning: {warning}");
+    }
     // Reports are staged first and moved into place last: a run that fails on the way (a
     // report that cannot be written, an import pre-flight) leaves no report behind.
     let mut staged = output::Staged::default();

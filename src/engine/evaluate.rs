@@ -15,8 +15,9 @@ use rayon::prelude::*;
 use crate::engine::functions::{param_to_cel, root_context};
 use crate::engine::org::OrgFacts;
 use crate::engine::rule::{Condition, Rule, Scope};
+use crate::engine::variables::{account_value, contacts_value, org_value, slot_value};
 use crate::finding::{ErrorCause, Finding, Status};
-use crate::inventory::{Account, AlternateContact, ContactType, Inventory, Slot};
+use crate::inventory::{Account, ContactType, Inventory, Slot};
 
 /// Entries a memo keeps per rule before it stops growing.
 const MEMO_LIMIT: usize = 100_000;
@@ -42,7 +43,7 @@ pub fn evaluate(
     org: &OrgFacts,
 ) -> Vec<Finding> {
     let params: Vec<Value> = rules.iter().map(params_value).collect();
-    let org_value = org.to_cel();
+    let org_value = org_value(org);
     // Large chunks, each with its own evaluator, so each memo serves many accounts.
     let chunk = inventory
         .accounts
@@ -380,61 +381,4 @@ fn run(rule: &Rule, scope: &Context) -> Outcome {
         },
         Err(why) => Outcome::Error(why),
     }
-}
-
-fn string_map(entries: [(&str, &str); 5]) -> Value {
-    Value::Map(Map {
-        map: Arc::new(
-            entries
-                .into_iter()
-                .map(|(k, v)| (Key::from(k), Value::from(v)))
-                .collect(),
-        ),
-    })
-}
-
-fn account_value(account: &Account) -> Value {
-    Value::Map(Map {
-        map: Arc::new(
-            [
-                ("id", &account.id),
-                ("name", &account.name),
-                ("email", &account.email),
-                ("state", &account.state),
-            ]
-            .into_iter()
-            .map(|(k, v)| (Key::from(k), Value::from(v.as_str())))
-            .collect(),
-        ),
-    })
-}
-
-fn contact_value(contact_type: ContactType, contact: &AlternateContact) -> Value {
-    string_map([
-        ("type", contact_type.as_str()),
-        ("name", &contact.name),
-        ("title", &contact.title),
-        ("email_address", &contact.email_address),
-        ("phone_number", &contact.phone_number),
-    ])
-}
-
-fn slot_value(contact_type: ContactType, slot: &Slot) -> Value {
-    match slot {
-        Slot::Registered(contact) => contact_value(contact_type, contact),
-        _ => Value::Null,
-    }
-}
-
-/// The `contacts` map; an unreadable slot has no key, so reading it is an error, not a guess.
-fn contacts_value(account: &Account) -> Value {
-    Value::Map(Map {
-        map: Arc::new(
-            ContactType::ALL
-                .into_iter()
-                .filter(|t| !matches!(account.slot(*t), Slot::Unreadable { .. }))
-                .map(|t| (Key::from(t.as_str()), slot_value(t, account.slot(t))))
-                .collect(),
-        ),
-    })
 }

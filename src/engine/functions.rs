@@ -3,85 +3,139 @@
 use std::sync::Arc;
 
 use cel::objects::{Key, Map};
-use cel::{extensions, Context, Env, Value};
+use cel::{extensions, Context, DeclarationError, Env, Value};
 
 use crate::engine::heuristics::{domain, email, names, person, phone};
+use crate::inventory::ContactField;
 
-/// Each function rules can call besides CEL's standard ones: signature and one line of help.
-pub const FUNCTIONS: &[(&str, &str)] = &[
-    (
-        "email_domain(email)",
-        "the domain of an address, lower case, without a trailing dot",
-    ),
-    (
-        "registrable_domain(email_or_domain)",
-        "the registrable domain (eTLD+1, per the Public Suffix List)",
-    ),
-    ("is_blank(s)", "true when s is empty or only white space"),
-    (
-        "blank_fields(name, title, email, phone)",
-        "the names of the blank fields, comma-separated; \"\" when none",
-    ),
-    (
-        "is_valid_email(email)",
-        "the address is deliverable by its syntax",
-    ),
-    ("email_validity_evidence(email)", "why the address is not"),
-    (
-        "is_valid_phone(phone)",
-        "the number is dialable by its format (a +CC number must be possible for that country)",
-    ),
-    ("phone_validity_evidence(phone)", "why the number is not"),
-    (
-        "is_placeholder_domain(email, extra_domains, allowed_domains)",
-        "the domain is reserved (RFC 2606/6761), a template, disposable, or in extra_domains",
-    ),
-    (
-        "placeholder_domain_evidence(email, extra_domains, allowed_domains)",
-        "which placeholder domain it is",
-    ),
-    (
-        "is_placeholder_phone(phone, extra_numbers)",
-        "the number is fictional (NANP 555, Ofcom drama), a digit run, or in extra_numbers",
-    ),
-    (
-        "placeholder_phone_evidence(phone, extra_numbers)",
-        "which kind of placeholder it is",
-    ),
-    (
-        "is_placeholder_name(value, extra_placeholders)",
-        "the value is filler (John Doe, TBD, N/A, ...) or in extra_placeholders",
-    ),
-    (
-        "placeholder_name_evidence(value, extra_placeholders)",
-        "which filler it is",
-    ),
-    (
-        "is_personal_mailbox(email, name, extra_role_words, allowed_emails)",
-        "the address is one person's mailbox, not a team inbox",
-    ),
-    (
-        "personal_mailbox_evidence(email, name, extra_role_words, allowed_emails)",
-        "which name pattern the local part follows",
-    ),
-    (
-        "is_freemail(email, extra_providers, allowed_domains)",
-        "the address is at a consumer mailbox provider",
-    ),
-    (
-        "freemail_evidence(email, extra_providers, allowed_domains)",
-        "which provider",
-    ),
-    (
-        "has_sensitive_data(s)",
-        "s carries an access key id, a credential assignment or a long token",
-    ),
-    ("sensitive_data_evidence(s)", "which kind of secret"),
-    (
-        "is_approved_address(email, approved_emails, approved_domains)",
-        "the address is one of approved_emails or within one of approved_domains",
-    ),
+/// A function rules can call besides CEL's standard ones: its name, its arguments, one line
+/// of help, and how it is registered. Listing and registration come from the same entry, so a
+/// documented function that does not exist cannot be written.
+pub struct Function {
+    pub name: &'static str,
+    /// The arguments, as `rules explain` shows them: `email, extra_domains, allowed_domains`.
+    pub args: &'static str,
+    pub help: &'static str,
+    register: fn(&mut Context<'static, 'static>) -> Result<(), DeclarationError>,
+}
+
+impl Function {
+    /// `name(args)`.
+    pub fn signature(&self) -> String {
+        format!("{}({})", self.name, self.args)
+    }
+}
+
+/// A function of its own.
+macro_rules! function {
+    ($name:ident ($($arg:ident: $ty:ty),*) $help:literal => $body:expr) => {
+        Function {
+            name: stringify!($name),
+            args: stringify!($($arg),*),
+            help: $help,
+            register: |ctx| ctx.add_function(stringify!($name), |$($arg: $ty),*| $body),
+        }
+    };
+}
+
+/// A heuristic: one implementation returning `Option<evidence>` gives two functions, the
+/// boolean test (`is_some`: true when something was found; `is_none` for the `is_valid_*`
+/// tests) and the evidence (`""` when `None`).
+macro_rules! heuristic {
+    ($test:ident = $found:ident / $evidence:ident ($($arg:ident: $ty:ty),*)
+     $help:literal / $evidence_help:literal => $body:expr) => {
+        [
+            Function {
+                name: stringify!($test),
+                args: stringify!($($arg),*),
+                help: $help,
+                register: |ctx| {
+                    ctx.add_function(stringify!($test), |$($arg: $ty),*| $body.$found())
+                },
+            },
+            Function {
+                name: stringify!($evidence),
+                args: stringify!($($arg),*),
+                help: $evidence_help,
+                register: |ctx| {
+                    ctx.add_function(stringify!($evidence), |$($arg: $ty),*| {
+                        $body.unwrap_or_default()
+                    })
+                },
+            },
+        ]
+    };
+}
+
+type Text = Arc<String>;
+type List = Arc<Vec<Value>>;
+
+/// The functions that come first in `rules explain`.
+static UTILITIES: [Function; 4] = [
+    function!(email_domain(email: Text)
+        "the domain of an address, lower case, without a trailing dot"
+        => email::email_domain(&email)),
+    function!(registrable_domain(email_or_domain: Text)
+        "the registrable domain (eTLD+1, per the Public Suffix List)"
+        => domain::registrable_domain(&email_or_domain)),
+    function!(is_blank(s: Text) "true when s is empty or only white space" => s.trim().is_empty()),
+    function!(blank_fields(name: Text, title: Text, email: Text, phone: Text)
+        "the names of the blank fields, comma-separated; \"\" when none"
+        => blank_fields(&[name, title, email, phone])),
 ];
+
+/// The heuristics, in the order `rules explain` lists them.
+static HEURISTICS: [[Function; 2]; 8] = [
+    heuristic!(is_valid_email = is_none / email_validity_evidence (email: Text)
+        "the address is deliverable by its syntax" / "why the address is not"
+        => email::email_problem(&email)),
+    heuristic!(is_valid_phone = is_none / phone_validity_evidence (phone: Text)
+        "the number is dialable by its format (a +CC number must be possible for that country)"
+        / "why the number is not"
+        => phone::phone_problem(&phone)),
+    heuristic!(is_placeholder_domain = is_some / placeholder_domain_evidence
+        (email: Text, extra_domains: List, allowed_domains: List)
+        "the domain is reserved (RFC 2606/6761), a template, disposable, or in extra_domains"
+        / "which placeholder domain it is"
+        => domain::placeholder_domain(&email, &strings(&extra_domains), &strings(&allowed_domains))),
+    heuristic!(is_placeholder_phone = is_some / placeholder_phone_evidence (phone: Text, extra_numbers: List)
+        "the number is fictional (NANP 555, Ofcom drama), a digit run, or in extra_numbers"
+        / "which kind of placeholder it is"
+        => phone::placeholder_phone(&phone, &strings(&extra_numbers))),
+    heuristic!(is_placeholder_name = is_some / placeholder_name_evidence (value: Text, extra_placeholders: List)
+        "the value is filler (John Doe, TBD, N/A, ...) or in extra_placeholders"
+        / "which filler it is"
+        => names::placeholder_name(&value, &strings(&extra_placeholders))),
+    heuristic!(is_personal_mailbox = is_some / personal_mailbox_evidence
+        (email: Text, name: Text, extra_role_words: List, allowed_emails: List)
+        "the address is one person's mailbox, not a team inbox"
+        / "which name pattern the local part follows"
+        => person::personal_mailbox(&email, &name, &strings(&extra_role_words), &strings(&allowed_emails))),
+    heuristic!(is_freemail = is_some / freemail_evidence (email: Text, extra_providers: List, allowed_domains: List)
+        "the address is at a consumer mailbox provider" / "which provider"
+        => domain::freemail_provider(&email, &strings(&extra_providers), &strings(&allowed_domains))),
+    heuristic!(has_sensitive_data = is_some / sensitive_data_evidence (s: Text)
+        "s carries an access key id, a credential assignment or a long token"
+        / "which kind of secret"
+        => names::sensitive_data(&s)),
+];
+
+/// The functions that come last in `rules explain`.
+static COMPARISONS: [Function; 1] = [function!(is_approved_address(
+    email: Text,
+    approved_emails: List,
+    approved_domains: List
+) "the address is one of approved_emails or within one of approved_domains"
+    => is_approved_address(&email, &strings(&approved_emails), &strings(&approved_domains)))];
+
+/// Every function rules can call besides CEL's standard ones, in the order `rules explain`
+/// lists them.
+pub fn functions() -> impl Iterator<Item = &'static Function> {
+    UTILITIES
+        .iter()
+        .chain(HEURISTICS.iter().flatten())
+        .chain(COMPARISONS.iter())
+}
 
 /// The CEL environment rules compile against: the standard library and the strings extension.
 pub fn environment() -> Arc<Env> {
@@ -101,148 +155,37 @@ fn strings(list: &Arc<Vec<Value>>) -> Vec<String> {
         .collect()
 }
 
-fn evidence(found: Option<String>) -> String {
-    found.unwrap_or_default()
+/// The names of the blank fields among Name, Title, EmailAddress, PhoneNumber.
+fn blank_fields(values: &[Text; 4]) -> String {
+    ContactField::ALL
+        .iter()
+        .zip(values)
+        .filter(|(_, v)| v.trim().is_empty())
+        .map(|(field, _)| field.api_name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-/// A root context with every function of [`FUNCTIONS`] registered.
+/// Whether `address` is one of `emails` or within one of `domains`.
+fn is_approved_address(address: &str, emails: &[String], domains: &[String]) -> bool {
+    let address = address.trim();
+    let domain_of = email::email_domain(address);
+    emails
+        .iter()
+        .any(|e| e.trim().eq_ignore_ascii_case(address))
+        || domains
+            .iter()
+            .any(|d| domain::is_within(&domain_of, &d.to_ascii_lowercase()))
+}
+
+/// A root context with every function of [`functions`] registered.
 pub fn root_context(env: &Arc<Env>) -> Context<'static, 'static> {
     let mut ctx = Context::with_env(Arc::clone(env));
-    let add = |result: Result<(), cel::DeclarationError>| {
+    for function in functions() {
         // infallible: none of our names is a standard CEL function (checked by a test).
-        result.expect("infallible: our CEL functions do not clash with the standard library");
-    };
-    add(ctx.add_function("email_domain", |s: Arc<String>| email::email_domain(&s)));
-    add(ctx.add_function("registrable_domain", |s: Arc<String>| {
-        domain::registrable_domain(&s)
-    }));
-    add(ctx.add_function("is_blank", |s: Arc<String>| s.trim().is_empty()));
-    add(ctx.add_function(
-        "blank_fields",
-        |n: Arc<String>, t: Arc<String>, e: Arc<String>, p: Arc<String>| {
-            [
-                ("Name", n),
-                ("Title", t),
-                ("EmailAddress", e),
-                ("PhoneNumber", p),
-            ]
-            .into_iter()
-            .filter(|(_, v)| v.trim().is_empty())
-            .map(|(k, _)| k)
-            .collect::<Vec<_>>()
-            .join(", ")
-        },
-    ));
-    add(ctx.add_function("is_valid_email", |s: Arc<String>| {
-        email::email_problem(&s).is_none()
-    }));
-    add(
-        ctx.add_function("email_validity_evidence", |s: Arc<String>| {
-            evidence(email::email_problem(&s))
-        }),
-    );
-    add(ctx.add_function("is_valid_phone", |s: Arc<String>| {
-        phone::phone_problem(&s).is_none()
-    }));
-    add(
-        ctx.add_function("phone_validity_evidence", |s: Arc<String>| {
-            evidence(phone::phone_problem(&s))
-        }),
-    );
-    add(ctx.add_function(
-        "is_placeholder_domain",
-        |s: Arc<String>, extra: Arc<Vec<Value>>, allowed: Arc<Vec<Value>>| {
-            domain::placeholder_domain(&s, &strings(&extra), &strings(&allowed)).is_some()
-        },
-    ));
-    add(ctx.add_function(
-        "placeholder_domain_evidence",
-        |s: Arc<String>, extra: Arc<Vec<Value>>, allowed: Arc<Vec<Value>>| {
-            evidence(domain::placeholder_domain(
-                &s,
-                &strings(&extra),
-                &strings(&allowed),
-            ))
-        },
-    ));
-    add(ctx.add_function(
-        "is_placeholder_phone",
-        |s: Arc<String>, extra: Arc<Vec<Value>>| {
-            phone::placeholder_phone(&s, &strings(&extra)).is_some()
-        },
-    ));
-    add(ctx.add_function(
-        "placeholder_phone_evidence",
-        |s: Arc<String>, extra: Arc<Vec<Value>>| {
-            evidence(phone::placeholder_phone(&s, &strings(&extra)))
-        },
-    ));
-    add(ctx.add_function(
-        "is_placeholder_name",
-        |s: Arc<String>, extra: Arc<Vec<Value>>| {
-            names::placeholder_name(&s, &strings(&extra)).is_some()
-        },
-    ));
-    add(ctx.add_function(
-        "placeholder_name_evidence",
-        |s: Arc<String>, extra: Arc<Vec<Value>>| {
-            evidence(names::placeholder_name(&s, &strings(&extra)))
-        },
-    ));
-    add(ctx.add_function(
-        "is_personal_mailbox",
-        |e: Arc<String>, n: Arc<String>, words: Arc<Vec<Value>>, allowed: Arc<Vec<Value>>| {
-            person::personal_mailbox(&e, &n, &strings(&words), &strings(&allowed)).is_some()
-        },
-    ));
-    add(ctx.add_function(
-        "personal_mailbox_evidence",
-        |e: Arc<String>, n: Arc<String>, words: Arc<Vec<Value>>, allowed: Arc<Vec<Value>>| {
-            evidence(person::personal_mailbox(
-                &e,
-                &n,
-                &strings(&words),
-                &strings(&allowed),
-            ))
-        },
-    ));
-    add(ctx.add_function(
-        "is_freemail",
-        |s: Arc<String>, extra: Arc<Vec<Value>>, allowed: Arc<Vec<Value>>| {
-            domain::freemail_provider(&s, &strings(&extra), &strings(&allowed)).is_some()
-        },
-    ));
-    add(ctx.add_function(
-        "freemail_evidence",
-        |s: Arc<String>, extra: Arc<Vec<Value>>, allowed: Arc<Vec<Value>>| {
-            evidence(domain::freemail_provider(
-                &s,
-                &strings(&extra),
-                &strings(&allowed),
-            ))
-        },
-    ));
-    add(ctx.add_function("has_sensitive_data", |s: Arc<String>| {
-        names::sensitive_data(&s).is_some()
-    }));
-    add(
-        ctx.add_function("sensitive_data_evidence", |s: Arc<String>| {
-            evidence(names::sensitive_data(&s))
-        }),
-    );
-    add(ctx.add_function(
-        "is_approved_address",
-        |s: Arc<String>, emails: Arc<Vec<Value>>, domains: Arc<Vec<Value>>| {
-            let address = s.trim();
-            let domain_of = email::email_domain(address);
-            strings(&emails)
-                .iter()
-                .any(|e| e.trim().eq_ignore_ascii_case(address))
-                || strings(&domains)
-                    .iter()
-                    .any(|d| domain::is_within(&domain_of, &d.to_ascii_lowercase()))
-        },
-    ));
+        (function.register)(&mut ctx)
+            .expect("infallible: our CEL functions do not clash with the standard library");
+    }
     ctx
 }
 
@@ -250,13 +193,10 @@ pub fn root_context(env: &Arc<Env>) -> Context<'static, 'static> {
 pub fn is_known(env: &Arc<Env>, name: &str) -> bool {
     // Operators appear under their internal names (`_!=_`, `@in`, `!_`): not identifiers.
     let operator = !name.chars().all(|c| c.is_alphanumeric() || c == '_');
-    let ours = FUNCTIONS
-        .iter()
-        .any(|(signature, _)| signature.split('(').next() == Some(name));
     // A name the environment already declares is refused by add_function: that is how the
     // standard library's names are told apart from unknown ones.
     operator
-        || ours
+        || functions().any(|f| f.name == name)
         || Context::with_env(Arc::clone(env))
             .add_function(name, || true)
             .is_err()
@@ -291,10 +231,17 @@ mod tests {
     #[test]
     fn functions_register_and_are_known() {
         let env = environment();
-        root_context(&env);
-        for (signature, _) in FUNCTIONS {
-            let name = signature.split('(').next().unwrap();
-            assert!(is_known(&env, name), "{name}");
+        let ctx = root_context(&env);
+        for function in functions() {
+            assert!(is_known(&env, function.name), "{}", function.name);
+            // Registered: calling it with the wrong arguments is a type error, not "unknown".
+            let call = format!("{}()", function.name);
+            let error = env.compile(&call).unwrap().execute(&ctx).unwrap_err();
+            assert!(
+                !error.to_string().contains("Undeclared"),
+                "{}: {error}",
+                function.name
+            );
         }
         for standard in ["size", "startsWith", "lowerAscii", "matches", "contains"] {
             assert!(is_known(&env, standard), "{standard}");

@@ -3,11 +3,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::inventory::{Account, AlternateContact, ContactType, Slot};
-
-const CONTACT_FIELDS: [&str; 5] = ["type", "name", "title", "email_address", "phone_number"];
-const ACCOUNT_FIELDS: [&str; 4] = ["id", "name", "email", "state"];
-const ORG_FIELDS: [&str; 2] = ["accounts", "dominant_security_domain"];
+use crate::engine::org::OrgFacts;
+use crate::engine::variables::{
+    account_field, org_field_text, ACCOUNT_FIELDS, CONTACT_FIELDS, ORG_FIELDS,
+};
+use crate::inventory::{Account, ContactField, ContactType, Slot};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Placeholder {
@@ -38,8 +38,7 @@ pub struct MessageInput<'a> {
     pub contact_type: Option<ContactType>,
     pub evidence: Option<&'a str>,
     pub params: &'a BTreeMap<String, toml::Value>,
-    pub org_accounts: usize,
-    pub dominant_security_domain: &'a str,
+    pub org: &'a OrgFacts,
 }
 
 impl MessageTemplate {
@@ -62,9 +61,9 @@ impl MessageTemplate {
             segments.push(Segment::Value(parse_placeholder(path, params).ok_or_else(|| {
                 format!(
                     "unknown placeholder {{{path}}} in {source:?}; expected {{evidence}}, {{account.<{}>}}, {{contact.<{}>}}, {{contacts.<TYPE>.<field>}}, {{params.<name>}} or {{org.<{}>}}",
-                    ACCOUNT_FIELDS.join("|"),
-                    CONTACT_FIELDS.join("|"),
-                    ORG_FIELDS.join("|")
+                    names(ACCOUNT_FIELDS.iter()),
+                    names(CONTACT_FIELDS.iter()),
+                    names(ORG_FIELDS.iter().filter(|(f, _)| is_scalar_org_field(f)))
                 )
             })?));
             rest = &after[close + 1..];
@@ -106,8 +105,18 @@ impl MessageTemplate {
     }
 }
 
-fn field(names: &[&'static str], name: &str) -> Option<&'static str> {
-    names.iter().copied().find(|n| *n == name)
+/// Field names joined with `|`.
+fn names<'a>(fields: impl Iterator<Item = &'a (&'static str, &'static str)>) -> String {
+    fields.map(|(f, _)| *f).collect::<Vec<_>>().join("|")
+}
+
+/// Whether a message can show an `org` field (its maps have no text).
+fn is_scalar_org_field(name: &str) -> bool {
+    org_field_text(&OrgFacts::default(), name).is_some()
+}
+
+fn field(fields: &[(&'static str, &'static str)], name: &str) -> Option<&'static str> {
+    fields.iter().map(|(f, _)| *f).find(|f| *f == name)
 }
 
 fn parse_placeholder(path: &str, params: &BTreeMap<String, toml::Value>) -> Option<Placeholder> {
@@ -123,7 +132,7 @@ fn parse_placeholder(path: &str, params: &BTreeMap<String, toml::Value>) -> Opti
         ["params", name] if params.contains_key(*name) => {
             Some(Placeholder::Param(name.to_string()))
         }
-        ["org", f] => field(&ORG_FIELDS, f).map(Placeholder::Org),
+        ["org", f] if is_scalar_org_field(f) => field(&ORG_FIELDS, f).map(Placeholder::Org),
         _ => None,
     }
 }
@@ -133,16 +142,9 @@ fn contact_field(out: &mut String, account: &Account, contact_type: ContactType,
         out.push_str(contact_type.as_str());
         return;
     }
-    let contact: Option<&AlternateContact> = match account.slot(contact_type) {
-        Slot::Registered(c) => Some(c),
-        _ => None,
-    };
-    match (contact, name) {
-        (None, _) => out.push_str("(none)"),
-        (Some(c), "name") => out.push_str(&c.name),
-        (Some(c), "title") => out.push_str(&c.title),
-        (Some(c), "email_address") => out.push_str(&c.email_address),
-        (Some(c), _) => out.push_str(&c.phone_number),
+    match (account.slot(contact_type), ContactField::named(name)) {
+        (Slot::Registered(contact), Some(field)) => out.push_str(contact.field(field)),
+        _ => out.push_str("(none)"),
     }
 }
 
@@ -150,12 +152,7 @@ fn render_placeholder(out: &mut String, placeholder: &Placeholder, input: &Messa
     let account = input.account;
     match placeholder {
         Placeholder::Evidence => out.push_str(input.evidence.unwrap_or("")),
-        Placeholder::Account(f) => out.push_str(match *f {
-            "id" => &account.id,
-            "name" => &account.name,
-            "email" => &account.email,
-            _ => &account.state,
-        }),
+        Placeholder::Account(f) => out.push_str(account_field(account, f)),
         Placeholder::Contact(f) => {
             if let Some(t) = input.contact_type {
                 contact_field(out, account, t, f);
@@ -176,11 +173,6 @@ fn render_placeholder(out: &mut String, placeholder: &Placeholder, input: &Messa
             }
             None => {}
         },
-        Placeholder::Org(f) => match *f {
-            "accounts" => {
-                let _ = write!(out, "{}", input.org_accounts);
-            }
-            _ => out.push_str(input.dominant_security_domain),
-        },
+        Placeholder::Org(f) => out.push_str(&org_field_text(input.org, f).unwrap_or_default()),
     }
 }

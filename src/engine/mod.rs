@@ -7,6 +7,7 @@ pub mod heuristics;
 pub mod message;
 pub mod org;
 pub mod rule;
+pub mod variables;
 
 use std::collections::HashSet;
 use std::path::Path;

@@ -1,10 +1,6 @@
 //! Organization-wide facts rules can compare an account against (the `org` CEL variable).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-
-use cel::objects::{Key, Map};
-use cel::Value;
 
 use crate::engine::heuristics::domain::registrable_domain;
 use crate::inventory::{ContactType, Inventory, Slot};
@@ -50,35 +46,5 @@ impl OrgFacts {
             }
         }
         facts
-    }
-
-    /// The `org` variable.
-    pub fn to_cel(&self) -> Value {
-        let counts = |m: &BTreeMap<String, usize>| {
-            Value::Map(Map {
-                map: Arc::new(
-                    m.iter()
-                        .map(|(k, v)| (Key::from(k.as_str()), Value::Int(*v as i64)))
-                        .collect(),
-                ),
-            })
-        };
-        let entries: [(&str, Value); 4] = [
-            ("accounts", Value::Int(self.accounts as i64)),
-            ("security_emails", counts(&self.security_emails)),
-            ("security_domains", counts(&self.security_domains)),
-            (
-                "dominant_security_domain",
-                Value::from(self.dominant_security_domain.as_str()),
-            ),
-        ];
-        Value::Map(Map {
-            map: Arc::new(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| (Key::from(k), v))
-                    .collect(),
-            ),
-        })
     }
 }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::engine::analysis::{analyse, Analysis};
 use crate::engine::functions;
 use crate::engine::message::MessageTemplate;
+use crate::engine::variables;
 use crate::error::InputError;
 use crate::finding::Severity;
 use crate::inventory::{ContactField, ContactType};
@@ -59,9 +60,6 @@ struct RuleFile {
     #[serde(default)]
     compliance: BTreeMap<String, Vec<String>>,
 }
-
-/// The root variables a CEL condition may use.
-pub const VARIABLES: [&str; 5] = ["account", "contact", "contacts", "params", "org"];
 
 /// Which root variables a rule's conditions read: what its verdict depends on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -236,13 +234,14 @@ fn compile_condition(
     let refs = program.references();
     let analysis = analyse(program.expression());
     for variable in refs.variables() {
-        if !VARIABLES.contains(&variable) && !analysis.bound.contains(variable) {
+        if !variables::is_variable(variable) && !analysis.bound.contains(variable) {
+            let names: Vec<&str> = variables::VARIABLES.iter().map(|v| v.name).collect();
             return Err(InputError::new(
                 origin,
                 key,
                 format!(
                     "unknown variable {variable:?} in {source:?}; expected one of {}",
-                    VARIABLES.join(", ")
+                    names.join(", ")
                 ),
             ));
         }

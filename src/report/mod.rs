@@ -73,6 +73,14 @@ impl FromStr for Format {
     }
 }
 
+/// What a report of `scan` in `format` leaves out, for a warning before it is written.
+pub fn warning(format: Format, scan: &Scan) -> Option<String> {
+    match format {
+        Format::Sarif => sarif::warning(scan),
+        _ => None,
+    }
+}
+
 /// Writes `scan` in `format` to `out`.
 pub fn write(
     format: Format,

@@ -373,6 +373,18 @@ fn result(view: &FindingView<'_>, anchor: &Anchor<'_>, redactor: &Redactor) -> S
     result
 }
 
+/// Why the SARIF report of `scan` holds fewer results than it has findings to report, if it
+/// does: GitHub's limit.
+pub fn warning(scan: &Scan) -> Option<String> {
+    let dropped = Selection::of(scan, MAX_RESULTS).dropped;
+    (dropped > 0).then(|| {
+        format!(
+            "the SARIF report holds the {MAX_RESULTS} most severe results; {dropped} less severe \
+             ones were dropped (GitHub code scanning accepts at most {MAX_RESULTS} per run)"
+        )
+    })
+}
+
 /// Writes the SARIF log; results are streamed, the most severe kept within GitHub's limit.
 pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<()> {
     write_limited(scan, options, MAX_RESULTS, out)
@@ -386,12 +398,6 @@ pub fn write_limited(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let selection = Selection::of(scan, limit);
-    if selection.dropped > 0 {
-        eprintln!(
-            "contactscan: warning: the SARIF report holds the {limit} most severe results; {} less severe ones were dropped (GitHub code scanning accepts at most {limit} per run)",
-            selection.dropped
-        );
-    }
     let anchor = Anchor::of(scan, options);
     let redactor = Redactor::for_scan(scan, options);
     write!(
