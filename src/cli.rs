@@ -49,6 +49,13 @@ pub enum RulesCommand {
         #[command(flatten)]
         rules: RuleSource,
     },
+    /// Run the [[tests]] cases of the rule files of DIR (default: the built-in rules); exit 1
+    /// when a case fails.
+    Test {
+        /// A directory of *.toml rule files.
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Where rules come from besides the built-in pack.

@@ -20,6 +20,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Rules { command } => match command {
             RulesCommand::List { rules } => rules::list(&rules),
             RulesCommand::Explain { id, rules } => rules::explain(id.as_deref(), &rules),
+            RulesCommand::Test { dir } => rules::test(dir.as_deref()),
         },
     }
 }

@@ -1,10 +1,12 @@
 //! `contactscan rules list | explain ID`: the rule documentation, generated from the rule files.
 
+use std::path::Path;
+
 use anyhow::bail;
 use contactscan::engine::functions;
 use contactscan::engine::rule::Rule;
 use contactscan::engine::variables;
-use contactscan::engine::RuleSet;
+use contactscan::engine::{rule_test, RuleSet, BUILT_IN_ORIGIN};
 
 use crate::cli::RuleSource;
 use crate::commands::output;
@@ -26,6 +28,52 @@ pub fn list(source: &RuleSource) -> anyhow::Result<u8> {
         .collect();
     output::print(&lines)?;
     Ok(0)
+}
+
+/// Runs the test cases of the rules of `dir` (the built-in rules without it); 1 when one fails.
+pub fn test(dir: Option<&Path>) -> anyhow::Result<u8> {
+    let mut set = RuleSet::load(dir)?;
+    let results = rule_test::run(&mut set, |rule| {
+        dir.is_none() == rule.origin.starts_with(BUILT_IN_ORIGIN)
+    });
+    let mut out = String::new();
+    for result in &results {
+        if let Some(failure) = &result.failure {
+            out.push_str(&format!(
+                "FAIL {} ({}): case {:?}: {failure}\n",
+                result.rule_id, result.origin, result.case,
+            ));
+        }
+    }
+    let tested: Vec<&str> = set
+        .rules
+        .iter()
+        .filter(|r| dir.is_none() == r.origin.starts_with(BUILT_IN_ORIGIN))
+        .map(|r| r.id.as_str())
+        .collect();
+    let untested: Vec<&str> = set
+        .rules
+        .iter()
+        .filter(|r| tested.contains(&r.id.as_str()) && r.tests.is_empty())
+        .map(|r| r.id.as_str())
+        .collect();
+    let failed = results.iter().filter(|r| r.failure.is_some()).count();
+    out.push_str(&format!(
+        "{} case{} of {} rule{}: {} passed, {failed} failed\n",
+        results.len(),
+        if results.len() == 1 { "" } else { "s" },
+        tested.len(),
+        if tested.len() == 1 { "" } else { "s" },
+        results.len() - failed
+    ));
+    if !untested.is_empty() {
+        out.push_str(&format!(
+            "note: no [[tests]] cases in {}\n",
+            untested.join(", ")
+        ));
+    }
+    output::print(&out)?;
+    Ok(if failed > 0 { 1 } else { 0 })
 }
 
 /// One rule explained; without an id, what rule conditions can use.

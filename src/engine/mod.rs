@@ -7,6 +7,7 @@ pub mod heuristics;
 pub mod message;
 pub mod org;
 pub mod rule;
+pub mod rule_test;
 pub mod variables;
 
 use std::collections::HashSet;
@@ -19,61 +20,12 @@ use globset::{Glob, GlobMatcher};
 use crate::error::InputError;
 use rule::Rule;
 
-/// The built-in rule pack, embedded at build time: (file name, TOML text).
-const BUILT_IN: &[(&str, &str)] = &[
-    (
-        "security-contact-registered.toml",
-        include_str!("../../rules/security-contact-registered.toml"),
-    ),
-    (
-        "contact-registered.toml",
-        include_str!("../../rules/contact-registered.toml"),
-    ),
-    (
-        "contact-fields-complete.toml",
-        include_str!("../../rules/contact-fields-complete.toml"),
-    ),
-    (
-        "contact-email-valid.toml",
-        include_str!("../../rules/contact-email-valid.toml"),
-    ),
-    (
-        "contact-phone-valid.toml",
-        include_str!("../../rules/contact-phone-valid.toml"),
-    ),
-    (
-        "contact-email-placeholder-domain.toml",
-        include_str!("../../rules/contact-email-placeholder-domain.toml"),
-    ),
-    (
-        "contact-phone-placeholder.toml",
-        include_str!("../../rules/contact-phone-placeholder.toml"),
-    ),
-    (
-        "contact-name-placeholder.toml",
-        include_str!("../../rules/contact-name-placeholder.toml"),
-    ),
-    (
-        "security-contact-shared-inbox.toml",
-        include_str!("../../rules/security-contact-shared-inbox.toml"),
-    ),
-    (
-        "security-contact-freemail.toml",
-        include_str!("../../rules/security-contact-freemail.toml"),
-    ),
-    (
-        "security-contact-not-root-email.toml",
-        include_str!("../../rules/security-contact-not-root-email.toml"),
-    ),
-    (
-        "contact-name-sensitive-data.toml",
-        include_str!("../../rules/contact-name-sensitive-data.toml"),
-    ),
-    (
-        "security-contact-consistent.toml",
-        include_str!("../../rules/security-contact-consistent.toml"),
-    ),
-];
+/// The built-in rule pack, embedded at build time: (file name, TOML text) of every
+/// `rules/*.toml`, in file-name order (see `build.rs`).
+const BUILT_IN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/built_in_rules.rs"));
+
+/// How the origin of a built-in rule starts (then its file name).
+pub const BUILT_IN_ORIGIN: &str = "built-in rules/";
 
 /// The rules of a run and the CEL environment they were compiled in.
 pub struct RuleSet {
@@ -93,7 +45,11 @@ impl RuleSet {
         let env = functions::environment();
         let mut rules = Vec::new();
         for (name, text) in BUILT_IN {
-            rules.push(Rule::parse(&format!("built-in rules/{name}"), text, &env)?);
+            rules.push(Rule::parse(
+                &format!("{BUILT_IN_ORIGIN}{name}"),
+                text,
+                &env,
+            )?);
         }
         if let Some(dir) = user_dir {
             for path in rule_files(dir)? {

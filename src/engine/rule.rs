@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::engine::analysis::{analyse, Analysis};
 use crate::engine::functions;
 use crate::engine::message::MessageTemplate;
+use crate::engine::rule_test::{TestCase, TestCaseFile};
 use crate::engine::variables;
 use crate::error::InputError;
 use crate::finding::Severity;
@@ -59,6 +60,8 @@ struct RuleFile {
     params: BTreeMap<String, toml::Value>,
     #[serde(default)]
     compliance: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    tests: Vec<TestCaseFile>,
 }
 
 /// Which root variables a rule's conditions read: what its verdict depends on.
@@ -114,6 +117,8 @@ pub struct Rule {
     /// Where the rule came from: `built-in` or the file path.
     pub origin: String,
     pub reads: Reads,
+    /// The rule's `[[tests]]` cases.
+    pub tests: Vec<TestCase>,
 }
 
 impl Rule {
@@ -201,6 +206,15 @@ impl Rule {
         if file.scope == Scope::Account && (message.uses_contact() || remediation.uses_contact()) {
             return Err(error("message", "message or remediation uses {contact...} but the rule has scope = \"account\"; use {contacts.SECURITY...} instead".into()));
         }
+        let tests = file
+            .tests
+            .into_iter()
+            .enumerate()
+            .map(|(i, case)| {
+                case.check(&contact_types, &file.params)
+                    .map_err(|e| error(&format!("tests[{i}]"), e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Rule {
             id: file.id,
             title: file.title,
@@ -218,6 +232,7 @@ impl Rule {
             compliance: file.compliance,
             origin: origin.to_string(),
             reads,
+            tests,
         })
     }
 }
