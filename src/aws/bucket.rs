@@ -60,11 +60,6 @@ impl TokenBucket {
         TokenBucket::new(rate, burst - 1.0)
     }
 
-    /// Requests per second.
-    pub fn rate(&self) -> f64 {
-        self.rate
-    }
-
     /// Takes a token, waiting until one is due.
     pub async fn acquire(&self) {
         let wait = self.reserve(Instant::now());
@@ -143,7 +138,7 @@ mod tests {
             .take_while(|_| bucket.reserve(start).is_zero())
             .count();
         assert_eq!(immediate, 14);
-        assert_eq!(bucket.rate(), 10.0);
+        assert_eq!(bucket.rate, 10.0);
     }
 
     #[test]
@@ -158,7 +153,7 @@ mod tests {
     #[test]
     fn nonsense_rates_are_clamped() {
         let bucket = TokenBucket::new(f64::NAN, -3.0);
-        assert_eq!(bucket.rate(), 1.0);
+        assert_eq!(bucket.rate, 1.0);
         assert_eq!(bucket.reserve(Instant::now()), Duration::ZERO);
     }
 }

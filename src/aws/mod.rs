@@ -2,9 +2,9 @@
 //! the caller's identity, assumed roles and ARNs. The live source, the Security Hub import and
 //! `fix` all build on this layer.
 
-pub mod arn;
-pub mod bucket;
+pub(crate) mod arn;
+pub(crate) mod bucket;
 pub mod config;
-pub mod identity;
-pub mod retry;
-pub mod roles;
+pub(crate) mod identity;
+pub(crate) mod retry;
+pub(crate) mod roles;

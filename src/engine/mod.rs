@@ -1,10 +1,10 @@
 //! The rule engine: loading rule files, compiling their CEL, evaluating them on an inventory.
 
-pub mod analysis;
-pub mod evaluate;
+pub(crate) mod analysis;
+pub(crate) mod evaluate;
 pub mod functions;
-pub mod heuristics;
-pub mod message;
+pub(crate) mod heuristics;
+pub(crate) mod message;
 pub mod org;
 pub mod rule;
 pub mod rule_test;

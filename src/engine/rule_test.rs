@@ -122,9 +122,11 @@ impl TestCaseFile {
         };
         for (name, value) in &self.params {
             match params.get(name) {
-                None => return Err(format!(
+                None => {
+                    return Err(format!(
                     "case {case:?}: the rule has no parameter {name:?}; declare it under [params]"
-                )),
+                ))
+                }
                 Some(default) if default.type_str() != value.type_str() => {
                     return Err(format!(
                         "case {case:?}: parameter {name} is a {} like its default, got a {}",

@@ -4,13 +4,13 @@
 //! test cases (JUnit) or a few counters, never a second copy of the findings.
 
 pub mod asff;
-pub mod json;
-pub mod junit;
-pub mod markdown;
-pub mod redact;
+pub(crate) mod json;
+pub(crate) mod junit;
+pub(crate) mod markdown;
+pub(crate) mod redact;
 mod render;
 pub mod sarif;
-pub mod table;
+pub(crate) mod table;
 
 use std::io::{self, Write};
 use std::str::FromStr;

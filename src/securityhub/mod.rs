@@ -27,8 +27,8 @@ use aws_sdk_securityhub::types::{
 };
 use aws_sdk_securityhub::Client;
 
-pub use convert::to_sdk;
-pub use coverage::Coverage;
+pub(crate) use convert::to_sdk;
+pub(crate) use coverage::Coverage;
 
 use crate::aws::arn::product_arn;
 use crate::aws::identity;
