@@ -154,7 +154,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Format of the report on standard output: table, json, asff, sarif, junit, markdown.
+    /// Format of the report on standard output: table, json, asff, sarif, junit, markdown, ocsf,
+    /// ocsf-jsonl.
     #[arg(long, value_name = "FORMAT", default_value = "table")]
     pub format: Format,
 
@@ -170,7 +171,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "PATH")]
     pub sarif_anchor: Option<PathBuf>,
 
-    /// ASFF: include PASS findings (Compliance PASSED), so Security Hub resolves fixed ones.
+    /// ASFF and OCSF: include PASS findings, so Security Hub and data lakes see fixed ones.
     #[arg(long)]
     pub include_passed: bool,
 

@@ -80,7 +80,16 @@ const REPORTED: [Status; 3] = [Status::Fail, Status::Error, Status::Waived];
 
 #[test]
 fn format_names_parse() {
-    for name in ["table", "json", "asff", "sarif", "junit", "markdown"] {
+    for name in [
+        "table",
+        "json",
+        "asff",
+        "sarif",
+        "junit",
+        "markdown",
+        "ocsf",
+        "ocsf-jsonl",
+    ] {
         assert!(name.parse::<Format>().is_ok(), "{name}");
         assert!(Format::NAMES.contains(name));
     }
@@ -224,6 +233,87 @@ fn asff_includes_passed_findings_only_when_asked() {
     assert!(findings
         .iter()
         .any(|f| f["Compliance"]["Status"] == "PASSED"));
+}
+
+#[test]
+fn ocsf_events_map_verdicts_as_the_ocsf_dictionary_defines() {
+    let scan = demo();
+    let array: Vec<Value> =
+        serde_json::from_str(&render(&scan, Format::Ocsf, &Options::default())).unwrap();
+    assert_eq!(array.len(), count(&scan, &REPORTED));
+    let asff_ids: Vec<Value> = asff(&scan, &Options::default())
+        .iter()
+        .map(|f| f["Id"].clone())
+        .collect();
+    let uids: Vec<Value> = array
+        .iter()
+        .map(|e| e["finding_info"]["uid"].clone())
+        .collect();
+    assert_eq!(uids, asff_ids, "OCSF and ASFF name findings alike");
+    for event in &array {
+        assert_eq!(event["class_uid"], 2003);
+        assert_eq!(event["type_uid"], 200301);
+        assert_eq!(event["cloud"]["provider"], "AWS");
+        let account = event["cloud"]["account"]["uid"].as_str().unwrap();
+        assert_eq!(
+            event["resources"][0]["uid"],
+            format!("AWS::::Account:{account}")
+        );
+        assert!(event["finding_info"]["uid"]
+            .as_str()
+            .unwrap()
+            .contains(account));
+        assert!(event["time"].as_i64().unwrap() > 1_000_000_000_000);
+        assert!(event["metadata"]["version"]
+            .as_str()
+            .unwrap()
+            .starts_with("1."));
+    }
+    let by_uid = |uid: &str| {
+        array
+            .iter()
+            .find(|e| e["finding_info"]["uid"] == uid)
+            .unwrap_or_else(|| panic!("{uid}"))
+    };
+    let fail = by_uid("contactscan/security-contact-registered/333333333333/SECURITY");
+    assert_eq!(
+        (fail["severity_id"].clone(), fail["severity"].clone()),
+        (Value::from(3), Value::from("Medium"))
+    );
+    assert_eq!(fail["compliance"]["status_id"], 3);
+    assert!(fail["compliance"]["requirements"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from(
+            "AWS Foundational Security Best Practices Account.1"
+        )));
+    assert!(fail["remediation"]["desc"].is_string());
+    let waived = by_uid(&format!("contactscan/{WAIVED_ID}"));
+    assert_eq!(waived["compliance"]["status_id"], 2);
+    assert!(waived["unmapped"]["waiver"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("TICKET-123"));
+    let error = array
+        .iter()
+        .find(|e| e["compliance"]["status_id"] == 0)
+        .expect("the demo has an ERROR");
+    assert_eq!(error["compliance"]["status"], "Unknown");
+    assert!(error["compliance"]["status_detail"].is_string());
+
+    let options = Options {
+        include_passed: true,
+        ..Options::default()
+    };
+    let lines = render(&scan, Format::OcsfJsonl, &options);
+    let events: Vec<Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.len(), scan.findings.len());
+    for pass in events.iter().filter(|e| e["compliance"]["status_id"] == 1) {
+        assert!(pass.get("remediation").is_none(), "{pass}");
+    }
 }
 
 #[test]

@@ -7,6 +7,7 @@ pub mod asff;
 pub(crate) mod json;
 pub(crate) mod junit;
 pub(crate) mod markdown;
+pub(crate) mod ocsf;
 pub(crate) mod redact;
 mod render;
 pub mod sarif;
@@ -24,7 +25,7 @@ pub struct Options {
     pub color: bool,
     /// Mask email local parts and phone digits (`--redact`).
     pub redact: bool,
-    /// ASFF: also emit PASS findings (`--include-passed`).
+    /// ASFF and OCSF: also emit PASS findings (`--include-passed`).
     pub include_passed: bool,
     /// SARIF: the file results point at when the snapshot is not under the working directory
     /// (`--sarif-anchor`).
@@ -48,11 +49,15 @@ pub enum Format {
     Junit,
     /// Markdown summary, for a job summary or a merge-request comment.
     Markdown,
+    /// OCSF Compliance Findings as a JSON array, for Security Lake and SIEMs.
+    Ocsf,
+    /// OCSF Compliance Findings, one event a line.
+    OcsfJsonl,
 }
 
 impl Format {
     /// The names `--format` and `--report` accept.
-    pub const NAMES: &'static str = "table, json, asff, sarif, junit, markdown";
+    pub const NAMES: &'static str = "table, json, asff, sarif, junit, markdown, ocsf, ocsf-jsonl";
 }
 
 impl FromStr for Format {
@@ -65,6 +70,8 @@ impl FromStr for Format {
             "sarif" => Ok(Format::Sarif),
             "junit" => Ok(Format::Junit),
             "markdown" => Ok(Format::Markdown),
+            "ocsf" => Ok(Format::Ocsf),
+            "ocsf-jsonl" => Ok(Format::OcsfJsonl),
             other => Err(format!(
                 "unknown format {other:?}: expected one of {}",
                 Format::NAMES
@@ -95,5 +102,7 @@ pub fn write(
         Format::Sarif => sarif::write(scan, options, out),
         Format::Junit => junit::write(scan, options, out),
         Format::Markdown => markdown::write(scan, options, out),
+        Format::Ocsf => ocsf::write(scan, options, false, out),
+        Format::OcsfJsonl => ocsf::write(scan, options, true, out),
     }
 }
