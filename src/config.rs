@@ -15,6 +15,7 @@ use crate::engine::RuleSet;
 use crate::error::InputError;
 use crate::finding::Severity;
 use crate::inventory::{is_account_id, ContactType};
+use crate::strict::{self, Object};
 use crate::waiver::Waiver;
 
 /// The file looked for in the working directory when `--config` is not given.
@@ -28,11 +29,11 @@ pub struct ConfigFile {
     /// Per-rule settings, keyed by rule id.
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, RuleOverride>")]
-    rules: BTreeMap<Spanned<String>, RuleOverride>,
+    rules: BTreeMap<Spanned<String>, Object<RuleOverride>>,
     /// Accepted exceptions: a matching FAIL becomes WAIVED until the waiver expires.
     #[serde(default)]
     #[schemars(with = "Vec<WaiverEntry>")]
-    waivers: Vec<Spanned<WaiverEntry>>,
+    waivers: Vec<Spanned<Object<WaiverEntry>>>,
 }
 
 /// Settings of one rule.
@@ -96,13 +97,13 @@ pub fn load(path: &Path, rules: &mut RuleSet) -> Result<Config, InputError> {
             .span()
             .map(|s| line_column(&text, s.start))
             .unwrap_or_default();
-        let message = e.message().trim().replace('\n', ": ");
+        let message = strict::suggest_key(&e.message().trim().replace('\n', ": "));
         InputError::new(&name, place, format!("invalid config: {message}"))
     })?;
     let at = |span: std::ops::Range<usize>| line_column(&text, span.start);
     let all_ids: Vec<String> = rules.rules.iter().map(|r| r.id.clone()).collect();
     let mut disabled = Vec::new();
-    for (id, settings) in file.rules {
+    for (id, Object(settings)) in file.rules {
         let place = at(id.span());
         let Some(rule) = rules.rules.iter_mut().find(|r| &r.id == id.get_ref()) else {
             return Err(InputError::new(
@@ -159,12 +160,12 @@ pub fn load(path: &Path, rules: &mut RuleSet) -> Result<Config, InputError> {
     rules.disabled = disabled;
     let mut waivers = Vec::new();
     for entry in file.waivers {
-        let expires = &entry.get_ref().expires;
+        let expires = &entry.get_ref().0.expires;
         let last_day = last_day(expires.get_ref())
             .map_err(|e| InputError::new(&name, at(expires.span()), e))?;
         let place = at(entry.span());
         waivers.push(
-            waiver(entry.into_inner(), last_day, &all_ids)
+            waiver(entry.into_inner().0, last_day, &all_ids)
                 .map_err(|e| InputError::new(&name, place, e))?,
         );
     }

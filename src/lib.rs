@@ -16,4 +16,5 @@ pub mod report;
 pub mod scan;
 pub mod securityhub;
 pub mod source;
+mod strict;
 pub mod waiver;

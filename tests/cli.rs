@@ -237,6 +237,28 @@ fn a_byte_order_mark_and_a_hand_typed_state_are_read() {
 }
 
 #[test]
+fn the_other_fields_of_aws_cli_output_paste_in() {
+    let dir = TempDir::new().unwrap();
+    let text = r#"{"SchemaVersion": "contactscan/snapshot/v1",
+      "Organization": {"Id": "o-a1b2c3d4e5", "Arn": "arn:aws:organizations::111111111111:organization/o-a1b2c3d4e5",
+        "FeatureSet": "ALL", "MasterAccountArn": "arn:aws:organizations::111111111111:account/o-a1b2c3d4e5/111111111111",
+        "MasterAccountId": "111111111111", "MasterAccountEmail": "root@corp.com", "ManagementAccountId": "111111111111",
+        "AvailablePolicyTypes": [{"Type": "SERVICE_CONTROL_POLICY", "Status": "ENABLED"}]},
+      "Accounts": [{"Id": "123456789012", "Arn": "arn:aws:organizations::111111111111:account/o-a1b2c3d4e5/123456789012",
+        "Email": "root@corp.com", "Name": "prod", "Status": "ACTIVE", "JoinedMethod": "CREATED",
+        "JoinedTimestamp": "2024-05-01T10:00:00.000000+00:00", "AlternateContacts": []}]}"#;
+    let path = write(&dir, "pasted.json", text);
+    let output = contactscan()
+        .args(["scan", "--format", "json", "--fail-on", "never", "--input"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["summary"]["accounts"], 1);
+}
+
+#[test]
 fn no_report_file_is_left_when_the_run_fails() {
     let dir = TempDir::new().unwrap();
     let same = dir.path().join("same.out");
@@ -459,6 +481,26 @@ fn bad_snapshots_exit_2_naming_file_and_place() {
             )
             .into_bytes(),
             vec!["nested.json", "nested deeper than"],
+        ),
+        (
+            "singular.json",
+            br#"{"SchemaVersion": "contactscan/snapshot/v1", "Accounts": [{"Id": "123456789012", "AlternateContact": {"AlternateContactType": "SECURITY"}}]}"#.to_vec(),
+            vec!["singular.json", "Accounts[0].AlternateContact", "did you mean `AlternateContacts`?"],
+        ),
+        (
+            "camel.json",
+            br#"{"SchemaVersion": "contactscan/snapshot/v1", "Accounts": [{"Id": "123456789012", "AlternateContacts": [{"AlternateContactType": "SECURITY", "emailAddress": "security@corp.com"}]}]}"#.to_vec(),
+            vec!["camel.json", "AlternateContacts[0].emailAddress", "did you mean `EmailAddress`?"],
+        ),
+        (
+            "positional.json",
+            br#"["contactscan/snapshot/v1", null, null, [["123456789012"]]]"#.to_vec(),
+            vec!["positional.json", "expected an object"],
+        ),
+        (
+            "positional-account.json",
+            br#"{"SchemaVersion": "contactscan/snapshot/v1", "Accounts": [["123456789012"]]}"#.to_vec(),
+            vec!["positional-account.json", "Accounts[0]", "expected an object"],
         ),
         (
             "trailing.json",

@@ -295,6 +295,20 @@ fn bad_configs_exit_2_with_file_line_and_expectation() {
         ),
         (waiver(&format!("{good}\nticket = \"T-1\"")), vec!["ticket"]),
         ("[rules\n".into(), vec!["line 1", "invalid config"]),
+        (
+            "[rules.contact-registered]\nenabeld = false\n".into(),
+            vec!["line 2", "did you mean `enabled`?"],
+        ),
+        // serde's sequence form of a table is no table.
+        (
+            "[rules]\n\"contact-registered\" = [false]\n".into(),
+            vec!["line 2", "expected an object"],
+        ),
+        (
+            "waivers = [[[\"security-contact-shared-inbox\"], [\"*\"], [\"SECURITY\"], \"r\", \"o\", 2027-01-01]]\n"
+                .into(),
+            vec!["line 1", "expected an object"],
+        ),
     ];
     for (text, expected) in cases {
         let (status, report, stderr) = scan(&text, &[]);

@@ -14,6 +14,7 @@ use crate::engine::variables;
 use crate::error::InputError;
 use crate::finding::Severity;
 use crate::inventory::{ContactField, ContactType};
+use crate::strict;
 
 /// Whether a rule yields one finding per contact slot or one per account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -60,7 +61,7 @@ struct RuleFile {
     params: BTreeMap<String, toml::Value>,
     #[serde(default)]
     compliance: BTreeMap<String, Vec<String>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::objects")]
     tests: Vec<TestCaseFile>,
 }
 
@@ -137,7 +138,8 @@ impl Rule {
                 .span()
                 .map(|span| line_column(text, span.start))
                 .unwrap_or_default();
-            InputError::new(origin, place, format!("invalid rule file: {}", e.message()))
+            let message = strict::suggest_key(e.message().trim());
+            InputError::new(origin, place, format!("invalid rule file: {message}"))
         })?;
         let error = |place: &str, message: String| InputError::new(origin, place, message);
         if !is_kebab_case(&file.id) {

@@ -15,6 +15,7 @@ use crate::engine::rule::{Rule, Scope};
 use crate::engine::RuleSet;
 use crate::finding::Status;
 use crate::inventory::{Account, AlternateContact, ContactType, Inventory, Slot, ACTIVE};
+use crate::strict;
 
 /// The account id of a case that names none.
 const DEFAULT_ACCOUNT_ID: &str = "111111111111";
@@ -24,9 +25,9 @@ const DEFAULT_ACCOUNT_ID: &str = "111111111111";
 #[serde(deny_unknown_fields)]
 pub(crate) struct TestCaseFile {
     name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::optional_object")]
     contact: Option<ContactEntry>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::optional_object")]
     account: Option<AccountEntry>,
     #[serde(default)]
     params: BTreeMap<String, toml::Value>,

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 use crate::error::InputError;
@@ -12,6 +13,7 @@ use crate::inventory::{
     is_account_id, Account, AlternateContact, ContactType, Inventory, Location, Organization, Slot,
     ACTIVE,
 };
+use crate::strict::{self, Object};
 
 /// The value of `SchemaVersion` this version reads and writes.
 pub const SCHEMA_VERSION: &str = "contactscan/snapshot/v1";
@@ -21,28 +23,50 @@ const NOT_REGISTERED: &str = "ResourceNotFoundException";
 
 const EXPECTED: &str = "expected a contactscan snapshot: a JSON object with \"SchemaVersion\": \"contactscan/snapshot/v1\" and an \"Accounts\" array";
 
+// Every object is strict: an unknown key is an error with a suggestion, except the other
+// fields the AWS APIs return for the same objects (`aws organizations list-accounts`,
+// `describe-organization`), read and ignored so that CLI output pastes in.
+
 #[derive(Deserialize, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 struct SnapshotFile {
     schema_version: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     collected_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "strict::optional_object",
+        skip_serializing_if = "Option::is_none"
+    )]
     organization: Option<OrganizationFile>,
+    #[serde(deserialize_with = "strict::objects")]
     accounts: Vec<AccountFile>,
 }
 
-#[derive(Deserialize, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Deserialize, Serialize, Default)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 struct OrganizationFile {
     #[serde(default)]
     id: Option<String>,
     #[serde(default)]
     management_account_id: Option<String>,
+    // DescribeOrganization's other fields.
+    #[serde(rename = "Arn", default, skip_serializing)]
+    _arn: Option<IgnoredAny>,
+    #[serde(rename = "FeatureSet", default, skip_serializing)]
+    _feature_set: Option<IgnoredAny>,
+    #[serde(rename = "MasterAccountArn", default, skip_serializing)]
+    _master_account_arn: Option<IgnoredAny>,
+    #[serde(rename = "MasterAccountId", default, skip_serializing)]
+    _master_account_id: Option<IgnoredAny>,
+    #[serde(rename = "MasterAccountEmail", default, skip_serializing)]
+    _master_account_email: Option<IgnoredAny>,
+    #[serde(rename = "AvailablePolicyTypes", default, skip_serializing)]
+    _available_policy_types: Option<IgnoredAny>,
 }
 
-#[derive(Deserialize, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Deserialize, Serialize, Default)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 struct AccountFile {
     id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -54,14 +78,25 @@ struct AccountFile {
     /// The retired Organizations field, read as an alias of `State`.
     #[serde(default, skip_serializing)]
     status: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::optional_objects")]
     alternate_contacts: Option<Vec<ContactFile>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "strict::optional_objects",
+        skip_serializing_if = "Option::is_none"
+    )]
     errors: Option<Vec<ErrorFile>>,
+    // ListAccounts' other fields.
+    #[serde(rename = "Arn", default, skip_serializing)]
+    _arn: Option<IgnoredAny>,
+    #[serde(rename = "JoinedMethod", default, skip_serializing)]
+    _joined_method: Option<IgnoredAny>,
+    #[serde(rename = "JoinedTimestamp", default, skip_serializing)]
+    _joined_timestamp: Option<IgnoredAny>,
 }
 
 #[derive(Deserialize, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 struct ContactFile {
     alternate_contact_type: String,
     #[serde(default)]
@@ -75,7 +110,7 @@ struct ContactFile {
 }
 
 #[derive(Deserialize, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 struct ErrorFile {
     alternate_contact_type: String,
     #[serde(default)]
@@ -111,8 +146,8 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Inventory, InputError> {
     check_nesting(name, bytes)?;
     // The fast path: tracking the JSON path costs an allocation per key, so it is paid only to
     // describe an error.
-    let mut inventory = match serde_json::from_slice::<SnapshotFile>(bytes) {
-        Ok(file) => convert(name, file)?,
+    let mut inventory = match serde_json::from_slice::<Object<SnapshotFile>>(bytes) {
+        Ok(Object(file)) => convert(name, file)?,
         Err(_) => return Err(describe_invalid(name, bytes)),
     };
     locate_accounts(Path::new(name), bytes, &mut inventory.accounts);
@@ -123,7 +158,8 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Inventory, InputError> {
 /// path.
 fn describe_invalid(name: &str, bytes: &[u8]) -> InputError {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let parsed: Result<SnapshotFile, _> = serde_path_to_error::deserialize(&mut deserializer);
+    let parsed: Result<Object<SnapshotFile>, _> =
+        serde_path_to_error::deserialize(&mut deserializer);
     match parsed {
         Err(e) => describe_json_error(name, e.path().to_string(), e.into_inner()),
         Ok(_) => match deserializer.end() {
@@ -183,7 +219,7 @@ fn check_nesting(name: &str, bytes: &[u8]) -> Result<(), InputError> {
 
 fn describe_json_error(name: &str, path: String, inner: serde_json::Error) -> InputError {
     let at = format!("line {}, column {}", inner.line(), inner.column());
-    let reason = strip_position(&inner.to_string());
+    let reason = strict::suggest_key(&strip_position(&inner.to_string()));
     match inner.classify() {
         serde_json::error::Category::Data if !path.is_empty() && path != "." => {
             InputError::new(name, format!("{path} ({at})"), reason)
@@ -351,6 +387,7 @@ pub fn write(inventory: &Inventory, out: impl Write) -> std::io::Result<()> {
         organization: inventory.organization.as_ref().map(|org| OrganizationFile {
             id: non_empty(&org.id),
             management_account_id: non_empty(&org.management_account_id),
+            ..OrganizationFile::default()
         }),
         accounts: inventory.accounts.iter().map(account_file).collect(),
     };
@@ -395,6 +432,7 @@ fn account_file(account: &Account) -> AccountFile {
         status: None,
         alternate_contacts: Some(contacts),
         errors: (!errors.is_empty()).then_some(errors),
+        ..AccountFile::default()
     }
 }
 
