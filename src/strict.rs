@@ -66,8 +66,9 @@ where
 }
 
 /// serde's message for an unknown key (`unknown field `x`, expected one of `a`, `b``), with
-/// the key meant when one is close: the same letters in another case, or a spelling one or
-/// two edits away (`AlternateContact` → `AlternateContacts`).
+/// the key meant when one is close: the same letters in another case, a spelling one or two
+/// edits away (`AlternateContact` → `AlternateContacts`), or the start of one (`email` →
+/// `email_address`).
 pub(crate) fn suggest_key(message: &str) -> String {
     let Some(rest) = message.strip_prefix("unknown field `") else {
         return message.to_string();
@@ -87,6 +88,12 @@ pub(crate) fn suggest_key(message: &str) -> String {
                 .filter(|(distance, _)| *distance <= 2)
                 .min_by_key(|(distance, _)| *distance)
                 .map(|(_, k)| k)
+        })
+        .or_else(|| {
+            let lower = unknown.to_ascii_lowercase();
+            known
+                .iter()
+                .find(|k| lower.len() >= 4 && k.to_ascii_lowercase().starts_with(&lower))
         });
     match closest {
         Some(key) => {
@@ -137,6 +144,10 @@ mod tests {
         assert_eq!(
             suggest("unknown field `zzz`, expected `a` or `b`"),
             "unknown key `zzz`; expected `a` or `b`"
+        );
+        assert!(
+            suggest("unknown field `email`, expected one of `name`, `email_address`")
+                .contains("did you mean `email_address`?")
         );
         assert_eq!(suggest("missing field `Id`"), "missing field `Id`");
     }

@@ -208,7 +208,7 @@ fn a_bad_case_is_exit_2_naming_the_file_and_the_case() {
         ),
         (
             "contact = { type = \"SECURITY\", email = \"x\" }\nexpect = \"PASS\"",
-            "unknown field `email`",
+            "unknown key `email`: did you mean `email_address`?",
         ),
     ] {
         let dir = tempfile::tempdir().unwrap();
