@@ -944,3 +944,70 @@ fn equal_looking_contacts_never_share_a_memoized_verdict() {
         assert_eq!(status("222222222222"), "PASS", "Title holds a character");
     }
 }
+
+/// A live scan in an environment with nothing of the machine's AWS set-up: no credentials, no
+/// config files, no instance metadata.
+fn isolated_live_scan(home: &Path, extra_env: &[(&str, &str)], args: &[&str]) -> (i32, String) {
+    let mut cmd = Command::cargo_bin("contactscan").expect("binary");
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", home.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"))
+        .env("AWS_MAX_ATTEMPTS", "1");
+    for (key, value) in extra_env {
+        cmd.env(key, value);
+    }
+    let output = cmd.arg("scan").args(args).output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn aws_errors_are_one_line_in_the_aws_clis_words() {
+    let home = TempDir::new().unwrap();
+    fs::write(
+        home.path().join("config"),
+        "[default]\nregion = eu-west-1\n",
+    )
+    .unwrap();
+    let closed_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let unreachable = format!("http://127.0.0.1:{closed_port}");
+    let cases: Vec<(Vec<(&str, &str)>, Vec<&str>, &str)> = vec![
+        (vec![], vec![], "Unable to locate credentials"),
+        (
+            vec![],
+            vec!["--profile", "prod"],
+            "The config profile (prod) could not be found",
+        ),
+        (
+            vec![
+                ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE12"),
+                ("AWS_SECRET_ACCESS_KEY", "secret"),
+                ("AWS_ENDPOINT_URL", &unreachable),
+            ],
+            vec![],
+            "Could not connect to the endpoint URL",
+        ),
+    ];
+    for (env, args, expected) in cases {
+        let (code, stderr) = isolated_live_scan(home.path(), &env, &args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+        for dump in [
+            "DispatchFailure",
+            "ConnectorError",
+            "{ source:",
+            "Attempted:",
+        ] {
+            assert!(!stderr.contains(dump), "{dump} in {stderr}");
+        }
+    }
+}

@@ -1,7 +1,6 @@
 //! Who is calling: STS GetCallerIdentity.
 
-use aws_sdk_sts::error::DisplayErrorContext;
-
+use crate::aws::error::summarize;
 use crate::error::{Error, Result};
 use crate::inventory::is_account_id;
 
@@ -14,15 +13,14 @@ pub struct Caller {
     pub arn: String,
 }
 
-/// Asks STS who the caller is; `purpose` says what for, in the error.
-pub async fn caller(sts: &aws_sdk_sts::Client, purpose: &str) -> Result<Caller> {
-    let identity = sts.get_caller_identity().send().await.map_err(|error| {
-        Error::aws(format!(
-            "cannot identify the caller {purpose} (sts:GetCallerIdentity): {}; configure AWS \
-             credentials (environment variables, --profile, `aws sso login`, an instance role)",
-            DisplayErrorContext(&error)
-        ))
-    })?;
+/// Asks STS who the caller is; `profile` is the profile asked for, to name it when its
+/// credentials cannot be found.
+pub async fn caller(sts: &aws_sdk_sts::Client, profile: Option<&str>) -> Result<Caller> {
+    let identity = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|error| Error::aws(summarize(&error, "sts:GetCallerIdentity", profile)))?;
     let account_id = identity
         .account()
         .filter(|id| is_account_id(id))

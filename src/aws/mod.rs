@@ -5,6 +5,7 @@
 pub(crate) mod arn;
 pub(crate) mod bucket;
 pub mod config;
+pub mod error;
 pub(crate) mod identity;
 pub(crate) mod retry;
 pub(crate) mod roles;

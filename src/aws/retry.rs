@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use aws_sdk_account::config::http::HttpResponse;
 use aws_sdk_account::error::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::aws::error;
 
 /// How paced calls are retried: throttling (429), 5xx, timeouts and connection errors get
 /// another attempt after a jittered exponential backoff; every attempt waits on the token
@@ -89,21 +90,23 @@ where
             "no answer within the attempt timeout".to_string(),
             false,
         ),
-        SdkError::DispatchFailure(failure) if !failure.is_user() => transient(
-            "ConnectionError",
-            DisplayErrorContext(error).to_string(),
-            false,
-        ),
-        SdkError::ResponseError(_) => transient(
-            "ResponseError",
-            DisplayErrorContext(error).to_string(),
-            false,
-        ),
+        SdkError::DispatchFailure(failure) if !failure.is_user() => {
+            transient("ConnectionError", describe(error), false)
+        }
+        SdkError::ResponseError(_) => transient("ResponseError", describe(error), false),
         _ => Failure::Permanent {
             code: "ClientError".to_string(),
-            message: DisplayErrorContext(error).to_string(),
+            message: describe(error),
         },
     }
+}
+
+/// A client-side failure in one line (never the SDK's `Debug` dump).
+fn describe<E>(failure: &SdkError<E, HttpResponse>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    error::classify(failure, None).describe("the call")
 }
 
 /// The wait before retry number `attempt` (1-based): exponential from the initial backoff,

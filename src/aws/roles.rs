@@ -5,7 +5,9 @@ use std::time::SystemTime;
 
 use aws_config::SdkConfig;
 use aws_sdk_account::config::{Credentials, SharedCredentialsProvider};
-use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_sts::error::ProvideErrorMetadata;
+
+use crate::aws::error::summarize;
 
 /// The session name members see in CloudTrail.
 const SESSION_NAME: &str = "contactscan";
@@ -36,10 +38,7 @@ pub async fn assume(
         .await
         .map_err(|error| {
             let code = error.code().unwrap_or("AssumeRoleFailed").to_string();
-            let detail = error
-                .message()
-                .map(str::to_string)
-                .unwrap_or_else(|| DisplayErrorContext(&error).to_string());
+            let detail = summarize(&error, "sts:AssumeRole", None);
             refused(&code, detail)
         })?;
     let credentials = output.credentials().ok_or_else(|| {

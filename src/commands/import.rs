@@ -13,6 +13,7 @@ pub fn run(args: &ScanArgs, scan: &Scan, options: &Options) -> anyhow::Result<us
     let how = ImportOptions {
         role_name: args.live.role_name.clone(),
         only_failed: args.securityhub_only_failed,
+        profile: args.live.profile.clone(),
     };
     let runtime = tokio::runtime::Runtime::new()?;
     let report = runtime.block_on(async {

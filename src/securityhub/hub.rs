@@ -2,10 +2,11 @@
 //! role, checked before anything is sent.
 
 use aws_config::SdkConfig;
-use aws_sdk_securityhub::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_securityhub::error::ProvideErrorMetadata;
 use aws_sdk_securityhub::Client;
 
 use crate::aws::arn::role_arn;
+use crate::aws::error::summarize;
 use crate::aws::{identity, roles};
 use crate::error::{Error, Result};
 
@@ -49,12 +50,9 @@ pub(crate) async fn preflight(
     importer_account_id: &str,
 ) -> Result<Client> {
     let client = Client::new(config);
-    let caller = identity::caller(
-        &aws_sdk_sts::Client::new(config),
-        "for the Security Hub import",
-    )
-    .await?
-    .account_id;
+    let caller = identity::caller(&aws_sdk_sts::Client::new(config), None)
+        .await?
+        .account_id;
     if caller != importer_account_id {
         return Err(Error::aws(format!(
             "the findings belong to account {importer_account_id}'s Security Hub, but the \
@@ -73,7 +71,7 @@ pub(crate) async fn preflight(
         }
         return Err(Error::aws(format!(
             "cannot check Security Hub in {region}: {}",
-            DisplayErrorContext(&e)
+            summarize(&e, "securityhub:DescribeHub", None)
         )));
     }
     Ok(client)

@@ -20,7 +20,6 @@ mod send;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use aws_config::SdkConfig;
-use aws_sdk_securityhub::error::DisplayErrorContext;
 use aws_sdk_securityhub::types::{
     AwsSecurityFinding, AwsSecurityFindingFilters, RecordState, StringFilter,
     StringFilterComparison,
@@ -31,6 +30,7 @@ pub(crate) use convert::to_sdk;
 pub(crate) use coverage::Coverage;
 
 use crate::aws::arn::product_arn;
+use crate::aws::error::summarize;
 use crate::aws::identity;
 use crate::error::{Error, Result};
 use crate::finding::Status;
@@ -45,6 +45,8 @@ pub struct ImportOptions {
     pub role_name: Option<String>,
     /// `--securityhub-only-failed`: PASS findings Security Hub does not hold yet are not sent.
     pub only_failed: bool,
+    /// `--profile`, to name it when its credentials cannot be found.
+    pub profile: Option<String>,
 }
 
 /// The counts the summary line prints.
@@ -149,12 +151,9 @@ pub async fn import_scan(
         }
     });
     converted?;
-    let caller = identity::caller(
-        &aws_sdk_sts::Client::new(config),
-        "for the Security Hub import",
-    )
-    .await?
-    .account_id;
+    let caller = identity::caller(&aws_sdk_sts::Client::new(config), how.profile.as_deref())
+        .await?
+        .account_id;
     // Every hub is checked before anything is sent: a pre-flight failure (exit status 2)
     // leaves Security Hub untouched.
     let mut report = ImportReport::default();
@@ -297,7 +296,7 @@ async fn held_findings(client: &Client, product_arn: &str) -> Result<HashMap<Str
         let page = page.map_err(|e| {
             Error::aws(format!(
                 "cannot read the findings Security Hub holds: {}",
-                DisplayErrorContext(&e)
+                summarize(&e, "securityhub:GetFindings", None)
             ))
         })?;
         for finding in page.findings() {

@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_securityhub::error::DisplayErrorContext;
 use aws_sdk_securityhub::types::AwsSecurityFinding;
 use aws_sdk_securityhub::Client;
 
 use crate::aws::bucket::TokenBucket;
+use crate::aws::error::summarize;
 
 /// Findings per BatchImportFindings request (the API's limit).
 const BATCH_FINDINGS: usize = 100;
@@ -48,7 +48,7 @@ pub(crate) async fn send(
             {
                 Ok(output) => output,
                 Err(e) => {
-                    let why = format!("BatchImportFindings failed: {}", DisplayErrorContext(&e));
+                    let why = summarize(&e, "securityhub:BatchImportFindings", None);
                     rejected.extend(by_id.into_keys().map(|id| (id, why.clone())));
                     continue;
                 }

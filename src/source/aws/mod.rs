@@ -281,7 +281,7 @@ async fn plan(
     partition: &str,
     counters: &Arc<Counters>,
 ) -> Result<Plan> {
-    let caller = identity::caller(&clients.sts, "for the live read")
+    let caller = identity::caller(&clients.sts, options.profile.as_deref())
         .await?
         .account_id;
     let caller_bucket = Arc::new(TokenBucket::for_quota(options.max_rps));

@@ -2,9 +2,10 @@
 
 use std::collections::HashSet;
 
-use aws_sdk_organizations::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_organizations::error::ProvideErrorMetadata;
 use aws_sdk_organizations::types::OrganizationFeatureSet;
 
+use crate::aws::error::summarize;
 use crate::error::{Error, InputError, Result};
 use crate::inventory::{Account, Organization, Slot, ACTIVE};
 
@@ -39,14 +40,18 @@ pub(crate) async fn preflight(
 ) -> Result<Preflight> {
     let described = match client.describe_organization().send().await {
         Ok(output) => output,
-        Err(error) if error.code() == Some("AWSOrganizationsNotInUseException") => return Err(Error::aws(format!(
-            "account {caller} is not a member of an AWS Organization, so --org has nothing to \
+        Err(error) if error.code() == Some("AWSOrganizationsNotInUseException") => {
+            return Err(Error::aws(format!(
+                "account {caller} is not a member of an AWS Organization, so --org has nothing to \
              sweep; drop --org to scan this account alone"
-        ))),
-        Err(error) => return Err(Error::aws(format!(
-            "cannot describe the organization of account {caller} (organizations:DescribeOrganization): {}",
-            DisplayErrorContext(&error)
-        ))),
+            )))
+        }
+        Err(error) => {
+            return Err(Error::aws(format!(
+                "cannot describe the organization of account {caller}: {}",
+                summarize(&error, "organizations:DescribeOrganization", None)
+            )))
+        }
     };
     let org = described
         .organization()
@@ -125,8 +130,12 @@ async fn trusted_access_enabled(
         let page = page.map_err(|error| {
             Error::aws(format!(
                 "cannot check trusted access for {ACCOUNT_SERVICE_PRINCIPAL} in organization \
-                 {organization_id} (organizations:ListAWSServiceAccessForOrganization): {}",
-                DisplayErrorContext(&error)
+                 {organization_id}: {}",
+                summarize(
+                    &error,
+                    "organizations:ListAWSServiceAccessForOrganization",
+                    None
+                )
             ))
         })?;
         if page
@@ -147,8 +156,8 @@ pub(crate) async fn list_accounts(client: &aws_sdk_organizations::Client) -> Res
     while let Some(page) = pages.next().await {
         let page = page.map_err(|error| {
             Error::aws(format!(
-                "cannot list the accounts of the organization (organizations:ListAccounts): {}",
-                DisplayErrorContext(&error)
+                "cannot list the accounts of the organization: {}",
+                summarize(&error, "organizations:ListAccounts", None)
             ))
         })?;
         for account in page.accounts() {
