@@ -979,7 +979,9 @@ fn aws_errors_are_one_line_in_the_aws_clis_words() {
         listener.local_addr().unwrap().port()
     };
     let unreachable = format!("http://127.0.0.1:{closed_port}");
-    let cases: Vec<(Vec<(&str, &str)>, Vec<&str>, &str)> = vec![
+    // (environment, arguments, what stderr says)
+    type Case<'a> = (Vec<(&'a str, &'a str)>, Vec<&'a str>, &'a str);
+    let cases: Vec<Case> = vec![
         (vec![], vec![], "Unable to locate credentials"),
         (
             vec![],
