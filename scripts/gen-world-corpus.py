@@ -10,7 +10,8 @@ Sources (none of their lists is copied into rules/data/, which the tool embeds):
   - person names: PyPI Faker 40.63.0 (per-locale given and family names)
   - romanization of the addresses: PyPI pypinyin 0.55.0 (Han, Mandarin), iuliia 0.13.0
     (Russian: ICAO Doc 9303, Wikipedia and Moscow Metro schemes), hangul-romanize 0.1.0
-    (Revised Romanization), indic-transliteration 2.3.82 (Devanagari), pythainlp 5.4.0 (RTGS);
+    (Revised Romanization), indic-transliteration 2.3.82 (Devanagari), pythainlp 5.4.0 (RTGS,
+    also for the Names of th_TH, which are given in Latin letters);
     Faker's own romanized pairs for Japanese; the Ukrainian national (KMU 2010), ELOT 743
     Greek and Bulgarian streamlined tables below; common Korean surname spellings below
   - role prefixes: npm role-based-email-addresses 3.1.0
@@ -204,7 +205,11 @@ def person(fake, locale, rng):
     elif locale == "hi_IN":
         roman = devanagari
     elif locale == "th_TH":
+        # Thai Names are given in RTGS romanization, as Thai staff fill in English forms: the
+        # tool has no Thai romanizer, and Thai script carries too little of its vowels for
+        # deunicode to spell.
         roman = lambda w: strip_latin(thai_romanize(w, engine="royin"))
+        name = f"{roman(given).title()} {roman(family).title()}"
     else:
         german = locale == "de_DE" and rng.random() < 0.5
         roman = lambda w: strip_latin(w, german)
