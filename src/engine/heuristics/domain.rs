@@ -78,7 +78,7 @@ pub fn placeholder_domain(email: &str, extra: &[String], allowed: &[String]) -> 
             "the reserved top-level domain ."
         };
         return Some(format!(
-            "{what}{reserved} (RFC 2606/6761), which never receives mail"
+            "{what}{reserved} (IANA special-use domain names, RFC 6761), which never receives mail"
         ));
     }
     if let Some(template) = find_within(&domain, TEMPLATES.iter()) {

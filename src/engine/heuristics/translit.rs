@@ -260,6 +260,8 @@ fn devanagari(word: &str) -> Vec<Vec<String>> {
             "dd" => owned(&["d"]),
             "ddh" => owned(&["dh"]),
             "nn" => owned(&["n"]),
+            "ng" => owned(&["n", "ng"]),
+            "ny" => owned(&["n", "ny"]),
             "ss" => owned(&["sh", "s"]),
             "c" => owned(&["ch", "c"]),
             "aa" => owned(&["a", "aa"]),
