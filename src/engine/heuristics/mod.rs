@@ -7,6 +7,7 @@ pub mod email;
 pub mod names;
 pub mod person;
 pub mod phone;
+mod translit;
 
 /// Parses an embedded word list: one entry per line, `#` starts a comment, lower-cased.
 pub(crate) fn word_list(text: &str) -> Vec<String> {

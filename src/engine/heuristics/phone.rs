@@ -1,10 +1,20 @@
 //! Phone numbers: format validity (with libphonenumber's metadata) and fictional numbers.
+//!
+//! The metadata is the `rlibphonenumber` crate's (libphonenumber metadata v9.0.42 in 2.2.15),
+//! the Rust port whose metadata is newest: it has Gambia's 9-digit numbers and drops
+//! Zimbabwe's impossible 5-, 6- and 8-digit lengths, which the `phonenumber` crate's 9.0.33
+//! still has.
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use phonenumber::metadata::DATABASE;
+use rlibphonenumber::{NumberLengthType, PhoneNumber, PHONE_NUMBER_UTIL};
 
 use super::word_list;
+
+/// The country calling codes libphonenumber knows.
+static CALLING_CODES: LazyLock<HashSet<i32>> =
+    LazyLock::new(|| PHONE_NUMBER_UTIL.get_supported_calling_codes().collect());
 
 static FICTIONAL_PREFIXES: LazyLock<Vec<String>> =
     LazyLock::new(|| word_list(include_str!("../../../rules/data/fictional-phones.txt")));
@@ -45,47 +55,40 @@ pub fn phone_problem(phone: &str) -> Option<String> {
     None
 }
 
+/// International digits split into the country calling code and the national number. Calling
+/// codes are prefix-free, so the first of one to three leading digits that the metadata knows
+/// is the code, as libphonenumber splits it (without its parser, which costs a regex).
+fn split_calling_code(digits: &str) -> Option<(i32, &str)> {
+    (1..=3).find_map(|n| {
+        let code: i32 = digits.get(..n)?.parse().ok()?;
+        CALLING_CODES.contains(&code).then(|| (code, &digits[n..]))
+    })
+}
+
 /// A `+CC ...` number must be a possible number (by length) for its country calling code.
 fn international_problem(phone: &str) -> Option<String> {
-    // Calling codes are prefix-free, so the first of one to three leading digits that the
-    // metadata knows is the code, as libphonenumber splits it (the crate's own parser refuses
-    // some numbers libphonenumber reads, such as +44 0000 000000, and costs a regex).
     // "+44 (0)20 ...": the trunk prefix in brackets is not dialled after the country code.
     let digits = digits(&phone.replace("(0)", ""));
-    let Some((code, regions, length)) = (1..=3).find_map(|n| {
-        let code: u16 = digits.get(..n)?.parse().ok()?;
-        let regions = DATABASE.by_code(&code)?;
-        Some((code, regions, (digits.len() - n) as u16))
-    }) else {
+    let Some((code, national)) = split_calling_code(&digits) else {
         return Some("it starts with no country calling code".into());
     };
-    // The metadata keeps possible lengths per number type; the general descriptor is often empty.
-    let possible = regions.iter().any(|meta| {
-        let d = meta.descriptors();
-        [
-            Some(d.general()),
-            d.fixed_line(),
-            d.mobile(),
-            d.toll_free(),
-            d.premium_rate(),
-            d.shared_cost(),
-            d.personal_number(),
-            d.voip(),
-            d.pager(),
-            d.uan(),
-            d.voicemail(),
-        ]
-        .into_iter()
-        .flatten()
-        // Local-only lengths cannot be dialled with the country code, so they do not count.
-        .any(|desc| desc.possible_length().contains(&length))
-    });
-    if possible {
-        None
-    } else {
-        Some(format!(
-            "{length} digits after +{code} is not a possible length for that country"
-        ))
+    // Leading zeros are kept apart from the number, as libphonenumber stores them (Italy).
+    let zeros = national.bytes().take_while(|b| *b == b'0').count();
+    let zeros = zeros.min(national.len().saturating_sub(1));
+    let number = PhoneNumber {
+        country_code: code,
+        national_number: national[zeros..].parse().unwrap_or(0),
+        italian_leading_zero: (zeros > 0).then_some(true),
+        number_of_leading_zeros: (zeros > 1).then_some(zeros as i32),
+        ..PhoneNumber::default()
+    };
+    // Local-only lengths cannot be dialled with the country code, so they do not count.
+    match PHONE_NUMBER_UTIL.is_possible_number_with_reason(&number) {
+        Ok(NumberLengthType::IsPossible) => None,
+        _ => Some(format!(
+            "{} digits after +{code} is not a possible length for that country",
+            national.len()
+        )),
     }
 }
 
@@ -143,13 +146,11 @@ pub fn placeholder_phone(phone: &str, extra: &[String]) -> Option<String> {
     }
     let international = international_digits(phone);
     let national = match international.strip_prefix('1') {
-        Some(rest) if rest.len() == 10 => rest.to_string(),
-        _ => phonenumber::parse(None, format!("+{international}"))
-            .map(|p| p.national().to_string())
-            .unwrap_or_else(|_| all.clone()),
+        Some(rest) if rest.len() == 10 => rest,
+        _ => split_calling_code(&international).map_or(all.as_str(), |(_, national)| national),
     };
     let plausible = all.len() <= 15;
-    if is_run(&national) || is_run(&all) || (plausible && trailing_run(&all) >= 8) {
+    if is_run(national) || is_run(&all) || (plausible && trailing_run(&all) >= 8) {
         return Some(format!("the dummy digit run {all}"));
     }
     let nanp_line = match international.strip_prefix('1') {
@@ -190,6 +191,10 @@ mod tests {
             "+44 20 7946 0000",
             "+61 2 9374 4000",
             "206 266 1000",
+            "+229 01 97 12 34 56",
+            "+220 212 3456",
+            "+263 242 700 000",
+            "+39 06 6982 1234",
         ] {
             assert_eq!(phone_problem(ok), None, "{ok}");
         }
@@ -209,6 +214,9 @@ mod tests {
             "+44 20 79",
             "+1.206.266.1000",
             "+44 20 7219 30",
+            "+263 12345",
+            "+263 482905",
+            "+1 266 1000",
         ] {
             assert!(phone_problem(bad).is_some(), "{bad:?} should be invalid");
         }
