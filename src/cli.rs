@@ -73,19 +73,19 @@ pub struct LiveArgs {
     #[arg(long)]
     pub org: bool,
 
-    /// With --org: only these account ids.
-    #[arg(long, value_name = "ID,..", value_delimiter = ',', requires = "org")]
+    /// With --org or a snapshot: only these account ids.
+    #[arg(long, value_name = "ID,..", value_delimiter = ',')]
     pub accounts: Vec<String>,
 
-    /// With --org: skip these account ids.
-    #[arg(long, value_name = "ID,..", value_delimiter = ',', requires = "org")]
+    /// With --org or a snapshot: skip these account ids.
+    #[arg(long, value_name = "ID,..", value_delimiter = ',')]
     pub exclude_accounts: Vec<String>,
 
     /// With --org: assume this role in each member and read it with the member's own credentials.
     #[arg(long, value_name = "ROLE", requires = "org")]
     pub role_name: Option<String>,
 
-    /// AWS profile to use (else the default credential chain).
+    /// AWS profile to use (else the default credential chain), wherever AWS is called.
     #[arg(long, value_name = "PROFILE")]
     pub profile: Option<String>,
 
@@ -110,7 +110,8 @@ pub struct CollectArgs {
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Read the organization from this snapshot instead of live AWS accounts.
+    /// Read the organization from this snapshot instead of live AWS accounts (`-`: standard
+    /// input).
     #[arg(long, value_name = "SNAPSHOT", conflicts_with_all = ["org", "role_name", "profile"])]
     pub input: Option<PathBuf>,
 
@@ -128,8 +129,9 @@ pub struct InitArgs {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Scan this snapshot file (contactscan/snapshot/v1) instead of live AWS accounts.
-    #[arg(long, value_name = "SNAPSHOT", conflicts_with_all = ["org", "role_name", "profile", "save_snapshot"])]
+    /// Scan this snapshot file (contactscan/snapshot/v1; `-`: standard input) instead of live
+    /// AWS accounts.
+    #[arg(long, value_name = "SNAPSHOT", conflicts_with_all = ["org", "role_name", "save_snapshot"])]
     pub input: Option<PathBuf>,
 
     #[command(flatten)]
@@ -159,7 +161,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FORMAT", default_value = "table")]
     pub format: Format,
 
-    /// Also write a report to a file (repeatable): --report json=scan.json.
+    /// Also write a report to a file (repeatable): --report json=scan.json; `-` is standard
+    /// output (in place of --format).
     #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report)]
     pub report: Vec<(Format, PathBuf)>,
 

@@ -40,20 +40,16 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
-/// The run was interrupted (Ctrl-C) before everything was read: exit status 130, no report.
+/// The run was interrupted (Ctrl-C, SIGTERM) before it was done: exit status 130, no report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Interrupted {
-    /// What was not read, for the message on stderr.
-    pub unread: String,
+    /// What was not done, for the message on stderr: `not read: 6 of 10 accounts (...)`.
+    pub not_done: String,
 }
 
 impl fmt::Display for Interrupted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "interrupted; not read: {}; no report was written",
-            self.unread
-        )
+        write!(f, "interrupted; {}; no report was written", self.not_done)
     }
 }
 

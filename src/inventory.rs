@@ -1,9 +1,12 @@
 //! The inventory: what was read about each account's alternate contacts, whatever the source.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
+
+use crate::error::InputError;
 
 /// The three alternate contact types of the AWS Account Management API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -237,4 +240,113 @@ pub struct Inventory {
 /// Whether `id` is a 12-digit AWS account id.
 pub fn is_account_id(id: &str) -> bool {
     id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Keeps the accounts named by `include` (all when empty) minus those in `exclude`, in their
+/// order. An id that is not 12 digits, or an `include` id that is not among the accounts (of
+/// `whence`: "the organization", "the snapshot"), is an error; an `exclude` id that is not is
+/// only worth a warning, returned for the caller to show.
+pub fn narrow(
+    accounts: Vec<Account>,
+    include: &[String],
+    exclude: &[String],
+    whence: &str,
+) -> Result<(Vec<Account>, Vec<String>), InputError> {
+    for (flag, ids) in [("--accounts", include), ("--exclude-accounts", exclude)] {
+        if let Some(bad) = ids.iter().find(|id| !is_account_id(id)) {
+            return Err(InputError::new(
+                flag,
+                "",
+                format!("{bad:?} is not an AWS account id; expected 12 digits"),
+            ));
+        }
+    }
+    let listed: HashSet<&str> = accounts.iter().map(|a| a.id.as_str()).collect();
+    let missing: Vec<&str> = include
+        .iter()
+        .map(String::as_str)
+        .filter(|id| !listed.contains(id))
+        .collect();
+    if !missing.is_empty() {
+        return Err(InputError::new(
+            "--accounts",
+            "",
+            format!("{} not in {whence}", missing.join(", ")),
+        ));
+    }
+    let warnings = exclude
+        .iter()
+        .filter(|id| !listed.contains(id.as_str()))
+        .map(|id| format!("--exclude-accounts: {id} is not in {whence}"))
+        .collect();
+    let include: HashSet<&str> = include.iter().map(String::as_str).collect();
+    let exclude: HashSet<&str> = exclude.iter().map(String::as_str).collect();
+    let kept: Vec<Account> = accounts
+        .into_iter()
+        .filter(|a| include.is_empty() || include.contains(a.id.as_str()))
+        .filter(|a| !exclude.contains(a.id.as_str()))
+        .collect();
+    if kept.is_empty() {
+        return Err(InputError::new(
+            "--accounts",
+            "",
+            "--accounts and --exclude-accounts leave no account to read",
+        ));
+    }
+    Ok((kept, warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(id: &str) -> Account {
+        Account::new(id, ACTIVE, Slot::Missing)
+    }
+
+    fn ids(accounts: &[Account]) -> Vec<&str> {
+        accounts.iter().map(|a| a.id.as_str()).collect()
+    }
+
+    #[test]
+    fn narrowing_keeps_listing_order() {
+        let all = vec![
+            account("111111111111"),
+            account("222222222222"),
+            account("333333333333"),
+        ];
+        let include = vec!["333333333333".to_string(), "111111111111".to_string()];
+        let (kept, warnings) = narrow(all.clone(), &include, &[], "the organization").unwrap();
+        assert_eq!(ids(&kept), ["111111111111", "333333333333"]);
+        assert!(warnings.is_empty());
+        let exclude = vec!["222222222222".to_string(), "999999999999".to_string()];
+        let (kept, warnings) = narrow(all, &[], &exclude, "the snapshot").unwrap();
+        assert_eq!(ids(&kept), ["111111111111", "333333333333"]);
+        assert_eq!(
+            warnings,
+            ["--exclude-accounts: 999999999999 is not in the snapshot"]
+        );
+    }
+
+    #[test]
+    fn an_included_account_outside_or_a_bad_id_is_an_error() {
+        let all = vec![account("111111111111")];
+        let error = narrow(
+            all.clone(),
+            &["444444444444".to_string()],
+            &[],
+            "the snapshot",
+        )
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("444444444444 not in the snapshot"),
+            "{error}"
+        );
+        let error = narrow(all.clone(), &["abc".to_string()], &[], "the snapshot").unwrap_err();
+        assert!(error.to_string().contains("12 digits"), "{error}");
+        let everything = vec!["111111111111".to_string()];
+        assert!(narrow(all, &[], &everything, "the snapshot").is_err());
+    }
 }

@@ -1013,3 +1013,212 @@ fn aws_errors_are_one_line_in_the_aws_clis_words() {
         }
     }
 }
+
+#[test]
+fn report_targets_that_would_destroy_something_are_refused_before_the_scan() {
+    let dir = TempDir::new().unwrap();
+    let input = write(&dir, "s.json", fs::read(DEMO).unwrap());
+    let victim = write(&dir, "victim", "precious");
+    let old = write(&dir, "old.json", "old report");
+    std::os::unix::fs::symlink(&victim, dir.path().join("link.json")).unwrap();
+    fs::create_dir(dir.path().join("somedir")).unwrap();
+    let fifo = dir.path().join("fifo.json");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let at = |name: &str| dir.path().join(name).display().to_string();
+    for (reports, expected) in [
+        (
+            vec![format!("json={}", at("link.json"))],
+            "not a regular file",
+        ),
+        (
+            vec![format!("json={}", at("fifo.json"))],
+            "not a regular file",
+        ),
+        (vec!["json=/dev/null".to_string()], "not a regular file"),
+        (
+            vec![
+                format!("json={}", at("old.json")),
+                format!("sarif={}", at("somedir")),
+            ],
+            "not a regular file",
+        ),
+        (vec![format!("json={}", at("s.json"))], "input of this run"),
+        (
+            vec![format!("json={}", at("no-such-dir/r.json"))],
+            "does not exist",
+        ),
+        (
+            vec![
+                format!("json={}", at("r.json")),
+                format!("sarif={}/./r.json", at("")),
+            ],
+            "named twice",
+        ),
+        (
+            vec!["json=-".to_string(), "sarif=-".to_string()],
+            "standard output",
+        ),
+    ] {
+        let mut args = vec!["scan".to_string()];
+        for report in &reports {
+            args.push("--report".to_string());
+            args.push(report.clone());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        refused(&args, Some(&input), &[expected]);
+    }
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
+    assert_eq!(fs::read_to_string(&old).unwrap(), "old report");
+    assert_eq!(fs::read(&input).unwrap(), fs::read(DEMO).unwrap());
+    assert!(!dir.path().join("r.json").exists());
+    let leftovers: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".contactscan"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn reports_replace_old_files_and_a_long_name_fits() {
+    let dir = TempDir::new().unwrap();
+    let name = format!("{}.json", "r".repeat(245));
+    let long = write(&dir, &name, "old");
+    let output = contactscan()
+        .args([
+            "scan",
+            "--input",
+            DEMO,
+            "--fail-on",
+            "never",
+            "--allow-incomplete",
+        ])
+        .arg("--report")
+        .arg(format!("json={}", long.display()))
+        .args(["--report", "sarif=-"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let report: serde_json::Value = serde_json::from_slice(&fs::read(&long).unwrap()).unwrap();
+    assert_eq!(report["source"], format!("snapshot:{DEMO}"));
+    // `-` put the SARIF report on standard output in place of the table.
+    let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+}
+
+#[test]
+fn output_paths_are_checked_before_any_aws_call() {
+    let home = TempDir::new().unwrap();
+    for args in [
+        vec!["--save-snapshot", "/nonexistent/x.json"],
+        vec!["--report", "sarif=/nonexistent/x.sarif"],
+    ] {
+        let (code, stderr) = isolated_live_scan(home.path(), &[], &args);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("does not exist"), "{stderr}");
+        assert!(!stderr.contains("credentials"), "AWS was called: {stderr}");
+    }
+    let output = Command::cargo_bin("contactscan")
+        .unwrap()
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("HOME", home.path())
+        .args(["collect", "--org", "--output", "/nonexistent/x.json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("/nonexistent") && stderr.contains("does not exist"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn snapshots_are_narrowed_and_read_from_standard_input() {
+    let output = contactscan()
+        .args([
+            "scan",
+            "--input",
+            "-",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .args([
+            "--allow-incomplete",
+            "--accounts",
+            "222222222222,333333333333",
+        ])
+        .args(["--exclude-accounts", "333333333333"])
+        .write_stdin(fs::read(DEMO).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["source"], "snapshot:-");
+    let accounts: std::collections::BTreeSet<&str> = findings(&report)
+        .map(|f| f["account_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(accounts.into_iter().collect::<Vec<_>>(), ["222222222222"]);
+    refused(
+        &["scan", "--accounts", "123"],
+        Some(Path::new(DEMO)),
+        &["--accounts", "12 digits"],
+    );
+    refused(
+        &["scan", "--accounts", "123456789000"],
+        Some(Path::new(DEMO)),
+        &["123456789000 not in the snapshot"],
+    );
+}
+
+#[test]
+fn an_interruption_while_reports_are_written_leaves_no_file_and_exits_130() {
+    let dir = TempDir::new().unwrap();
+    let accounts: Vec<String> = (0..40_000u64)
+        .map(|i| clean_account(&format!("{:012}", 100_000_000_000 + i), ""))
+        .collect();
+    let input = write(&dir, "big.json", snapshot(&accounts));
+    let report = dir.path().join("report.json");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("contactscan"))
+        .args(["scan", "--format", "json", "--input"])
+        .arg(&input)
+        .arg("--report")
+        .arg(format!("json={}", report.display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once the report is being written: its temporary file exists.
+    let partial = || {
+        fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !partial() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no report was started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted; not written"), "{stderr}");
+    assert!(!report.exists());
+    assert!(!partial(), "a temporary file was left");
+}

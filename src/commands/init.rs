@@ -1,12 +1,15 @@
 //! `contactscan init`: a commented starter config for the organization at hand.
 
+use std::path::PathBuf;
+
 use anyhow::bail;
 use contactscan::clock;
 use contactscan::engine::org::OrgFacts;
-use contactscan::inventory::Inventory;
+use contactscan::inventory::{narrow, Inventory};
 use contactscan::source::snapshot;
 
 use crate::cli::InitArgs;
+use crate::commands::staged::{input_key, Target};
 use crate::commands::{live, output};
 
 pub fn run(args: InitArgs) -> anyhow::Result<u8> {
@@ -16,11 +19,25 @@ pub fn run(args: InitArgs) -> anyhow::Result<u8> {
             args.output.display()
         );
     }
+    let inputs: Vec<PathBuf> = args
+        .input
+        .as_deref()
+        .and_then(input_key)
+        .into_iter()
+        .collect();
+    let target = Target::check("--output", &args.output, &inputs)?;
     let (inventory, source) = match &args.input {
-        Some(path) => (
-            snapshot::read(path)?,
-            format!("snapshot {}", path.display()),
-        ),
+        Some(path) => {
+            let mut inventory = snapshot::read(path)?;
+            inventory.accounts = narrow(
+                std::mem::take(&mut inventory.accounts),
+                &args.live.accounts,
+                &args.live.exclude_accounts,
+                "the snapshot",
+            )?
+            .0;
+            (inventory, format!("snapshot {}", path.display()))
+        }
         None => {
             let live = live::read(&args.live)?;
             (live.inventory, live.source)
@@ -29,7 +46,7 @@ pub fn run(args: InitArgs) -> anyhow::Result<u8> {
     let today = clock::now()?.date_naive();
     output::text_to_file(
         &starter_config(&inventory, &source, &today.to_string()),
-        &args.output,
+        &target,
     )?;
     eprintln!(
         "contactscan: wrote {}; review it, then run `contactscan scan`",

@@ -7,7 +7,7 @@ use anyhow::Context;
 use contactscan::source::aws::{self, LiveOptions, LiveRead};
 
 use crate::cli::LiveArgs;
-use crate::commands::progress;
+use crate::commands::{interrupt, progress};
 
 /// Reads the caller's account, or the organization with `--org`; Ctrl-C stops it with
 /// [`contactscan::error::Interrupted`].
@@ -27,7 +27,7 @@ pub fn read(args: &LiveArgs) -> anyhow::Result<LiveRead> {
         .build()
         .context("cannot start the async runtime")?;
     let mut progress = progress::Stderr::new(args.org);
-    let read = runtime.block_on(aws::read(&options, &mut progress));
+    let read = runtime.block_on(aws::read(&options, &mut progress, interrupt::signalled()));
     // Do not wait for requests an interruption left in flight.
     runtime.shutdown_timeout(Duration::from_millis(500));
     let read = read?;

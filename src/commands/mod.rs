@@ -3,16 +3,19 @@
 mod collect;
 mod import;
 mod init;
+mod interrupt;
 mod live;
 mod output;
 mod progress;
 mod rules;
 mod scan;
+mod staged;
 
 use crate::cli::{Cli, Command, RulesCommand};
 
 /// Runs the parsed command line; an `Err` is bad input or usage (exit status 2).
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    interrupt::watch();
     match cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Collect(args) => collect::run(args),

@@ -1,29 +1,28 @@
 //! `contactscan scan`: read, evaluate, apply the policy, report, and decide the exit status.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use anyhow::bail;
 use contactscan::aws::config as aws_config;
 use contactscan::clock;
 use contactscan::config::{self, Config};
 use contactscan::engine::RuleSet;
+use contactscan::inventory::narrow;
 use contactscan::policy;
 use contactscan::report::{self, Format, Options};
 use contactscan::scan::{AccountScope, Importer, Scan, ScanOptions};
 use contactscan::source::snapshot;
 
 use crate::cli::ScanArgs;
-use crate::commands::{import, live, output};
+use crate::commands::staged::{self, input_key, Staged, Target};
+use crate::commands::{import, interrupt, live, output};
 
 pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
-    if let Some(path) = repeated_report_path(&args.report) {
-        anyhow::bail!(
-            "--report names {} twice; give each report its own file",
-            path.display()
-        );
-    }
+    let config_path = config::locate(args.config.as_deref());
+    // Every file the run writes is checked before anything is read or called.
+    let outputs = Outputs::check(&args, config_path.as_deref())?;
     let mut rules = RuleSet::load(args.rules.rules.as_deref())?;
-    let config = config::locate(args.config.as_deref())
+    let config = config_path
         .map(|path| config::load(&path, &mut rules))
         .transpose()?;
     rules.select(&args.select, &args.ignore)?;
@@ -31,15 +30,25 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     let scanned_at = clock::rfc3339(now);
     let mut scan = match &args.input {
         Some(path) => {
-            let inventory = snapshot::read(path)?;
+            let mut inventory = snapshot::read(path)?;
+            let (accounts, warnings) = narrow(
+                std::mem::take(&mut inventory.accounts),
+                &args.live.accounts,
+                &args.live.exclude_accounts,
+                "the snapshot",
+            )?;
+            inventory.accounts = accounts;
+            for warning in warnings {
+                eprintln!("contactscan: warning: {warning}");
+            }
             let region = snapshot_region(args.live.region.as_deref(), args.live.profile.as_deref());
             let options = ScanOptions::for_snapshot(path, &inventory, region, scanned_at);
             Scan::run(inventory, rules, options)
         }
         None => {
             let live = live::read(&args.live)?;
-            if let Some(path) = &args.save_snapshot {
-                output::snapshot_to_file(&live.inventory, path)?;
+            if let Some(target) = &outputs.snapshot {
+                output::snapshot_to_file(&live.inventory, target)?;
             }
             let options = ScanOptions {
                 source: live.source,
@@ -60,6 +69,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
             Scan::run(live.inventory, rules, options)
         }
     };
+    interrupt::check("not evaluated: every finding")?;
     let config_path = config.as_ref().map(|c| c.path.clone());
     if let Some(Config { waivers, .. }) = config {
         let used = policy::apply_waivers(&mut scan, waivers, now.date_naive());
@@ -72,8 +82,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         sarif_anchor: args.sarif_anchor.clone(),
         config_path,
     };
-    let formats = args.report.iter().map(|(format, _)| *format);
-    let mut warnings: Vec<String> = std::iter::once(args.format)
+    let formats = outputs.reports.iter().map(|(format, _)| *format);
+    let mut warnings: Vec<String> = std::iter::once(outputs.stdout)
         .chain(formats)
         .filter_map(|format| report::warning(format, &scan))
         .collect();
@@ -82,25 +92,80 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     for warning in warnings {
         eprintln!("contactscan: warning: {warning}");
     }
-    // Reports are staged first and moved into place last: a run that fails on the way (a
-    // report that cannot be written, an import pre-flight) leaves no report behind.
-    let mut staged = output::Staged::default();
-    staged.reports(&args.report, &scan, &options)?;
+    // Report files are written first and moved into place after the import; standard output
+    // comes last, once the files are in place, and undoes them if it cannot be written: a run
+    // that fails on the way leaves no report behind and no partial one on standard output.
+    let mut staged = Staged::default();
+    staged.reports(&outputs.reports, &scan, &options)?;
     let not_imported = if args.securityhub_import {
         import::run(&args, &scan, &options)?
     } else {
         0
     };
-    // Standard output before the files move into place: if it cannot be written, the run
-    // fails with no report file left behind.
-    output::to_stdout(args.format, &scan, &options)?;
-    staged.commit()?;
+    interrupt::check("not written: the reports")?;
+    let committed = staged.commit()?;
+    if let Err(e) = output::to_stdout(outputs.stdout, &scan, &options) {
+        committed.rollback();
+        return Err(e);
+    }
+    committed.finish();
     Ok(policy::exit_status(
         &scan,
         args.fail_on,
         args.allow_incomplete,
         not_imported,
     ))
+}
+
+/// What the run writes: the report on standard output, the report files and the snapshot.
+struct Outputs {
+    /// `--format`, or the format of a `--report FORMAT=-`.
+    stdout: Format,
+    reports: Vec<(Format, Target)>,
+    snapshot: Option<Target>,
+}
+
+impl Outputs {
+    /// Checks every target against the inputs (the snapshot, the config, the rule files) and
+    /// each other.
+    fn check(args: &ScanArgs, config: Option<&Path>) -> anyhow::Result<Outputs> {
+        let mut inputs: Vec<PathBuf> = [args.input.as_deref(), config]
+            .into_iter()
+            .flatten()
+            .filter_map(input_key)
+            .collect();
+        if let Some(dir) = &args.rules.rules {
+            if let Ok(entries) = std::fs::read_dir(dir) {
+                inputs.extend(entries.flatten().filter_map(|e| input_key(&e.path())));
+            }
+        }
+        let mut stdout = None;
+        let mut reports = Vec::new();
+        for (format, path) in &args.report {
+            if path.as_os_str() == "-" {
+                if stdout.replace(*format).is_some() {
+                    bail!(
+                        "--report: two reports name standard output (`-`); give the others a file"
+                    );
+                }
+            } else {
+                reports.push((*format, Target::check("--report", path, &inputs)?));
+            }
+        }
+        let snapshot = args
+            .save_snapshot
+            .as_deref()
+            .map(|path| Target::check("--save-snapshot", path, &inputs))
+            .transpose()?;
+        let mut all: Vec<&Target> = reports.iter().map(|(_, t)| t).collect();
+        all.extend(&snapshot);
+        staged::distinct(&all)?;
+        Ok(Outputs {
+            stdout: stdout.unwrap_or(args.format),
+            reports,
+            snapshot,
+        })
+    }
 }
 
 /// The AWS region reports of a snapshot scan name (ASFF, the Security Hub import): `--region`,
@@ -132,13 +197,4 @@ fn warn_about_waivers(scan: &Scan, used: policy::WaiverUse) {
     for i in used.stale {
         eprintln!("contactscan: warning: waiver for {} matched no failing finding: remove it if the issue is fixed", describe(i));
     }
-}
-
-/// A path two `--report` options name (they would overwrite each other), however written.
-fn repeated_report_path(reports: &[(Format, PathBuf)]) -> Option<&Path> {
-    let mut seen = HashSet::new();
-    reports
-        .iter()
-        .map(|(_, path)| path.as_path())
-        .find(|path| !seen.insert(output::same_file_key(path)))
 }

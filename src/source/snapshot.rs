@@ -1,7 +1,7 @@
 //! The snapshot file, format `contactscan/snapshot/v1`: read (strictly validated) and written.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -119,8 +119,27 @@ struct ErrorFile {
     message: Option<String>,
 }
 
-/// Reads and validates a snapshot file.
+/// What names standard input as a snapshot path.
+pub const STDIN: &str = "-";
+
+/// Reads and validates a snapshot file, or standard input for `-`.
 pub fn read(path: &Path) -> Result<Inventory, InputError> {
+    if path.as_os_str() == STDIN {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes).map_err(|e| {
+            InputError::new(
+                "standard input",
+                "",
+                format!("cannot read the snapshot: {e}"),
+            )
+        })?;
+        let mut inventory = parse("standard input", &bytes)?;
+        // Standard input is no file a report could point at.
+        for account in &mut inventory.accounts {
+            account.location = None;
+        }
+        return Ok(inventory);
+    }
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
         InputError::new(

@@ -8,7 +8,8 @@
 //!   an unreadable slot (an ERROR verdict), never a guess, and the sweep always finishes.
 //! - With a role name, each member is read with its own credentials and its own bucket; the
 //!   roles are assumed ahead of the reads (`sweep.rs`).
-//! - Ctrl-C stops the read with [`Interrupted`], naming what was not read.
+//! - The caller's interruption (Ctrl-C) stops the read with [`Interrupted`], naming what was
+//!   not read.
 
 mod contacts;
 mod organization;
@@ -29,7 +30,7 @@ use crate::aws::identity;
 pub use crate::aws::retry::RetryPolicy;
 use crate::clock;
 use crate::error::{Error, InputError, Interrupted, Result};
-use crate::inventory::{is_account_id, Account, Inventory, Organization, Slot, ACTIVE};
+use crate::inventory::{is_account_id, narrow, Account, Inventory, Organization, Slot, ACTIVE};
 use contacts::{Counters, Reader};
 use organization::CallerRole;
 pub use progress::{NoProgress, Progress};
@@ -124,15 +125,14 @@ pub struct SweepStats {
 }
 
 /// Reads live AWS with the default configuration (`options.profile`, `options.region`),
-/// telling `progress` how far it got; Ctrl-C interrupts it with [`Interrupted`].
-pub async fn read(options: &LiveOptions, progress: &mut dyn Progress) -> Result<LiveRead> {
+/// telling `progress` how far it got; stops with [`Interrupted`] when `interrupt` completes
+/// (the caller's Ctrl-C).
+pub async fn read(
+    options: &LiveOptions,
+    progress: &mut dyn Progress,
+    interrupt: impl Future<Output = ()>,
+) -> Result<LiveRead> {
     validate(options)?;
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            // No signal handling here: never interrupt.
-            std::future::pending::<()>().await;
-        }
-    };
     tokio::pin!(interrupt);
     let config = tokio::select! {
         biased;
@@ -259,7 +259,7 @@ fn default_concurrency(options: &LiveOptions) -> usize {
 
 fn not_started() -> Error {
     Error::Interrupted(Interrupted {
-        unread: "every account (interrupted before the reads began)".to_string(),
+        not_done: "not read: every account (interrupted before the reads began)".to_string(),
     })
 }
 
@@ -312,8 +312,12 @@ async fn plan(
     let central = options.role_name.is_none();
     let preflight = organization::preflight(&clients.organizations, &caller, central).await?;
     let listed = organization::list_accounts(&clients.organizations).await?;
-    let (accounts, warnings) =
-        organization::narrow(listed, &options.accounts, &options.exclude_accounts)?;
+    let (accounts, warnings) = narrow(
+        listed,
+        &options.accounts,
+        &options.exclude_accounts,
+        "the organization",
+    )?;
     let management = &preflight.organization.management_account_id;
     let targets = accounts
         .iter()

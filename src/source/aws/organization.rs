@@ -1,12 +1,10 @@
 //! AWS Organizations: the pre-flight checks of an organization sweep, and the account list.
 
-use std::collections::HashSet;
-
 use aws_sdk_organizations::error::ProvideErrorMetadata;
 use aws_sdk_organizations::types::OrganizationFeatureSet;
 
 use crate::aws::error::summarize;
-use crate::error::{Error, InputError, Result};
+use crate::error::{Error, Result};
 use crate::inventory::{Account, Organization, Slot, ACTIVE};
 
 /// The service principal of the Account Management API.
@@ -204,93 +202,5 @@ fn unread_account(id: &str, name: Option<&str>, email: Option<&str>, state: Stri
         name: name.unwrap_or_default().to_string(),
         email: email.unwrap_or_default().to_string(),
         ..Account::new(id, state, Slot::Missing)
-    }
-}
-
-/// Keeps the accounts named by `include` (all when empty) minus those in `exclude`. An
-/// `include` id that is not in the organization is an error; an `exclude` id that is not is
-/// only worth a warning, returned for the caller to print.
-pub(crate) fn narrow(
-    accounts: Vec<Account>,
-    include: &[String],
-    exclude: &[String],
-) -> Result<(Vec<Account>, Vec<String>)> {
-    let listed: HashSet<&str> = accounts.iter().map(|a| a.id.as_str()).collect();
-    let missing: Vec<&str> = include
-        .iter()
-        .map(String::as_str)
-        .filter(|id| !listed.contains(id))
-        .collect();
-    if !missing.is_empty() {
-        return Err(InputError::new(
-            "--accounts",
-            "",
-            format!(
-                "{} not in the organization (ListAccounts does not list {})",
-                missing.join(", "),
-                if missing.len() == 1 { "it" } else { "them" }
-            ),
-        )
-        .into());
-    }
-    let warnings = exclude
-        .iter()
-        .filter(|id| !listed.contains(id.as_str()))
-        .map(|id| format!("--exclude-accounts: {id} is not in the organization"))
-        .collect();
-    let include: HashSet<&str> = include.iter().map(String::as_str).collect();
-    let exclude: HashSet<&str> = exclude.iter().map(String::as_str).collect();
-    let kept: Vec<Account> = accounts
-        .into_iter()
-        .filter(|a| include.is_empty() || include.contains(a.id.as_str()))
-        .filter(|a| !exclude.contains(a.id.as_str()))
-        .collect();
-    if kept.is_empty() {
-        return Err(InputError::new(
-            "--accounts",
-            "",
-            "--accounts and --exclude-accounts leave no account to read",
-        )
-        .into());
-    }
-    Ok((kept, warnings))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn account(id: &str) -> Account {
-        unread_account(id, None, None, ACTIVE.to_string())
-    }
-
-    fn ids(accounts: &[Account]) -> Vec<&str> {
-        accounts.iter().map(|a| a.id.as_str()).collect()
-    }
-
-    #[test]
-    fn narrowing_keeps_listing_order() {
-        let all = vec![
-            account("111111111111"),
-            account("222222222222"),
-            account("333333333333"),
-        ];
-        let include = vec!["333333333333".to_string(), "111111111111".to_string()];
-        let (kept, warnings) = narrow(all.clone(), &include, &[]).unwrap();
-        assert_eq!(ids(&kept), ["111111111111", "333333333333"]);
-        assert!(warnings.is_empty());
-        let exclude = vec!["222222222222".to_string(), "999999999999".to_string()];
-        let (kept, warnings) = narrow(all, &[], &exclude).unwrap();
-        assert_eq!(ids(&kept), ["111111111111", "333333333333"]);
-        assert_eq!(warnings.len(), 1);
-    }
-
-    #[test]
-    fn an_included_account_outside_the_organization_is_an_error() {
-        let all = vec![account("111111111111")];
-        let error = narrow(all.clone(), &["444444444444".to_string()], &[]).unwrap_err();
-        assert!(error.to_string().contains("444444444444"), "{error}");
-        let everything = vec!["111111111111".to_string()];
-        assert!(narrow(all, &[], &everything).is_err());
     }
 }

@@ -175,8 +175,8 @@ fn interrupted(accounts: &[Account], unread: &[bool], total: usize) -> Error {
         ids.push(more);
     }
     Error::Interrupted(Interrupted {
-        unread: format!(
-            "{} of {total} account{} ({})",
+        not_done: format!(
+            "not read: {} of {total} account{} ({})",
             unread.len(),
             if total == 1 { "" } else { "s" },
             ids.join(", ")
@@ -200,10 +200,13 @@ mod tests {
         unread[3] = true;
         unread[4] = true;
         let error = interrupted(&accounts, &unread, 30);
-        let Error::Interrupted(Interrupted { unread: what }) = &error else {
+        let Error::Interrupted(Interrupted { not_done: what }) = &error else {
             panic!("not an interruption: {error}");
         };
-        assert_eq!(what, "2 of 30 accounts (000000000003, 000000000004)");
+        assert_eq!(
+            what,
+            "not read: 2 of 30 accounts (000000000003, 000000000004)"
+        );
         let unread: Vec<bool> = (0..30).map(|i| i >= 5).collect();
         let error = interrupted(&accounts, &unread, 30);
         let text = error.to_string();
