@@ -3,8 +3,11 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use contactscan::finding::{Severity, Status};
 use contactscan::policy::FailOn;
 use contactscan::report::Format;
+
+use crate::commands::ui::Color;
 
 /// Scan AWS account alternate contacts: Security Hub Account.1 and everything it misses.
 #[derive(Debug, Parser)]
@@ -17,6 +20,23 @@ use contactscan::report::Format;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// Say nothing on stderr but errors (no warnings, summaries or progress).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Also say which files were used and what each step did.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// Colour in the table: auto (a terminal, unless NO_COLOR; CLICOLOR_FORCE forces it),
+    /// always, never.
+    #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
+    pub color: Color,
+
+    /// No progress bar or progress lines.
+    #[arg(long, global = true)]
+    pub no_progress: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -27,11 +47,19 @@ pub enum Command {
     Collect(CollectArgs),
     /// Write a commented starter contactscan.toml for this organization.
     Init(InitArgs),
-    /// List the rules or explain one.
+    /// List the rules, explain one, or run their test cases.
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Print a shell completion script: `contactscan completions bash > /etc/bash_completion.d/contactscan`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `contactscan man > contactscan.1`.
+    Man,
 }
 
 #[derive(Debug, Subcommand)]
@@ -194,6 +222,32 @@ pub struct ScanArgs {
     /// Do not exit 3 when the scan is incomplete (ERROR verdicts, findings Security Hub refused).
     #[arg(long)]
     pub allow_incomplete: bool,
+
+    /// The table, Markdown and SARIF show only findings of rules at or above this severity
+    /// (the exit status is not affected).
+    #[arg(long, value_name = "SEVERITY")]
+    pub min_severity: Option<Severity>,
+
+    /// The table, Markdown and SARIF show only these statuses: fail, error, waived, pass
+    /// (default: fail,error,waived; the exit status is not affected).
+    #[arg(long, value_name = "STATUS,..", value_delimiter = ',', value_parser = parse_status)]
+    pub status: Vec<Status>,
+
+    /// The table shows the count of each status per rule instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
+}
+
+fn parse_status(value: &str) -> Result<Status, String> {
+    match value {
+        "fail" => Ok(Status::Fail),
+        "error" => Ok(Status::Error),
+        "waived" => Ok(Status::Waived),
+        "pass" => Ok(Status::Pass),
+        other => Err(format!(
+            "unknown status {other:?}: expected fail, error, waived or pass"
+        )),
+    }
 }
 
 fn parse_report(value: &str) -> Result<(Format, PathBuf), String> {

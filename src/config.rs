@@ -18,7 +18,7 @@ use crate::inventory::{is_account_id, ContactType};
 use crate::strict::{self, Object};
 use crate::waiver::Waiver;
 
-/// The file looked for in the working directory when `--config` is not given.
+/// The file looked for from the working directory up when `--config` is not given.
 pub const DEFAULT_FILE: &str = "contactscan.toml";
 
 /// `contactscan.toml`: per-rule overrides and waivers.
@@ -79,12 +79,30 @@ pub struct Config {
     pub waivers: Vec<Waiver>,
 }
 
-/// The config file to use: `explicit`, else `contactscan.toml` in the working directory if any.
+/// The config file to use: `explicit`, else the first `contactscan.toml` from the working
+/// directory up, stopping at the repository root (a directory with a `.git` entry) or the
+/// home directory, as ruff finds its config.
 pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
-    match explicit {
-        Some(path) => Some(path.to_path_buf()),
-        None => Some(PathBuf::from(DEFAULT_FILE)).filter(|p| p.is_file()),
+    if let Some(path) = explicit {
+        return Some(path.to_path_buf());
     }
+    let start = std::env::current_dir().ok()?;
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    for dir in start.ancestors() {
+        let candidate = dir.join(DEFAULT_FILE);
+        if candidate.is_file() {
+            // Relative to the working directory when it is the working directory's own.
+            return Some(if dir == start {
+                PathBuf::from(DEFAULT_FILE)
+            } else {
+                candidate
+            });
+        }
+        if dir.join(".git").exists() || home.as_deref() == Some(dir) {
+            break;
+        }
+    }
+    None
 }
 
 /// Reads `path`, applies its rule overrides to `rules` and returns its waivers.

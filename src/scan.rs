@@ -270,16 +270,10 @@ impl<'a> FindingView<'a> {
         match self.finding.status {
             Status::Fail | Status::Waived => self.rule.message.render(&self.input()),
             Status::Pass => self.rule.title.clone(),
-            Status::Error => {
-                let subject = match self.finding.contact_type {
-                    Some(t) => format!("account {} {t} contact", self.account.id),
-                    None => format!("account {}", self.account.id),
-                };
-                format!(
-                    "No verdict for {subject}: {}",
-                    self.finding.detail.as_deref().unwrap_or("unknown error")
-                )
-            }
+            Status::Error => format!(
+                "No verdict: {}",
+                self.finding.detail.as_deref().unwrap_or("unknown error")
+            ),
         }
     }
 

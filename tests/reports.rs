@@ -593,7 +593,10 @@ fn redact_hides_every_fixture_address_in_every_format() {
     }
     let table = render(&scan, Format::Table, &options);
     assert!(table.contains("+* *** *** **00"), "{table}");
-    assert!(table.contains("account 444444444444"));
+    assert!(
+        table.contains("444444444444 sandbox-marketing"),
+        "account ids stay visible"
+    );
 }
 
 /// An organization of `n` accounts, none with a SECURITY contact.

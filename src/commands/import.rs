@@ -6,6 +6,7 @@ use contactscan::scan::Scan;
 use contactscan::securityhub::{self, ImportOptions};
 
 use crate::cli::ScanArgs;
+use crate::commands::ui;
 
 /// Imports the findings; returns how many did not reach Security Hub (the exit status is 3 if
 /// any).
@@ -21,14 +22,14 @@ pub fn run(args: &ScanArgs, scan: &Scan, options: &Options) -> anyhow::Result<us
         securityhub::import_scan(&sdk, scan, options, &how).await
     })?;
     for (account, why, findings) in &report.unreachable {
-        eprintln!(
-            "contactscan: Security Hub of account {account}: {why}; {findings} finding{} not sent",
+        ui::warn(&format!(
+            "Security Hub of account {account}: {why}; {findings} finding{} not sent",
             if *findings == 1 { "" } else { "s" }
-        );
+        ));
     }
     for (id, error) in &report.summary.rejected {
-        eprintln!("contactscan: Security Hub rejected {id}: {error}");
+        ui::warn(&format!("Security Hub rejected {id}: {error}"));
     }
-    eprintln!("contactscan: {}", report.summary);
+    ui::note(&report.to_string());
     Ok(report.not_imported())
 }

@@ -10,7 +10,7 @@ use contactscan::source::snapshot;
 
 use crate::cli::InitArgs;
 use crate::commands::staged::{input_key, Target};
-use crate::commands::{live, output};
+use crate::commands::{live, output, ui};
 
 pub fn run(args: InitArgs) -> anyhow::Result<u8> {
     if args.output.exists() && !args.force {
@@ -48,10 +48,10 @@ pub fn run(args: InitArgs) -> anyhow::Result<u8> {
         &starter_config(&inventory, &source, &today.to_string()),
         &target,
     )?;
-    eprintln!(
-        "contactscan: wrote {}; review it, then run `contactscan scan`",
+    ui::note(&format!(
+        "wrote {}; review it, then run `contactscan scan`",
         args.output.display()
-    );
+    ));
     Ok(0)
 }
 

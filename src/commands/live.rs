@@ -7,7 +7,7 @@ use anyhow::Context;
 use contactscan::source::aws::{self, LiveOptions, LiveRead};
 
 use crate::cli::LiveArgs;
-use crate::commands::{interrupt, progress};
+use crate::commands::{interrupt, progress, ui};
 
 /// Reads the caller's account, or the organization with `--org`; Ctrl-C stops it with
 /// [`contactscan::error::Interrupted`].
@@ -26,14 +26,14 @@ pub fn read(args: &LiveArgs) -> anyhow::Result<LiveRead> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let mut progress = progress::Stderr::new(args.org);
+    let mut progress = progress::Stderr::new(args.org && ui::progress());
     let read = runtime.block_on(aws::read(&options, &mut progress, interrupt::signalled()));
     // Do not wait for requests an interruption left in flight.
     runtime.shutdown_timeout(Duration::from_millis(500));
     let read = read?;
     for warning in &read.warnings {
-        eprintln!("contactscan: warning: {warning}");
+        ui::warn(warning);
     }
-    eprintln!("contactscan: {}", read.stats);
+    ui::note(&read.stats.to_string());
     Ok(read)
 }

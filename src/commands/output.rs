@@ -10,12 +10,14 @@ use contactscan::source::snapshot;
 
 use crate::commands::interrupt::{self, Guarded};
 use crate::commands::staged::{Staged, Target};
+use crate::commands::ui;
 
 /// Writes `format` to standard output; colour only on a terminal and without NO_COLOR.
 pub fn to_stdout(format: Format, scan: &Scan, options: &Options) -> anyhow::Result<()> {
     let stdout = io::stdout();
     let options = Options {
-        color: stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        color: ui::color(stdout.is_terminal()),
+        width: width(stdout.is_terminal()),
         ..options.clone()
     };
     let mut out = Guarded(BufWriter::new(stdout.lock()));
@@ -27,6 +29,21 @@ pub fn to_stdout(format: Format, scan: &Scan, options: &Options) -> anyhow::Resu
         )),
         other => other.context("cannot write the report to standard output"),
     }
+}
+
+/// The width the table fits: `COLUMNS` when set, else the terminal's; `None` (no wrapping)
+/// when standard output is not a terminal and `COLUMNS` is not set.
+fn width(is_terminal: bool) -> Option<usize> {
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c > 0);
+    columns.or_else(|| {
+        is_terminal
+            .then(terminal_size::terminal_size)
+            .flatten()
+            .map(|(w, _)| usize::from(w.0))
+    })
 }
 
 /// Prints `text` to standard output; a reader that stopped early (`| head`) is not an error.

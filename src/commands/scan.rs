@@ -9,16 +9,22 @@ use contactscan::config::{self, Config};
 use contactscan::engine::RuleSet;
 use contactscan::inventory::narrow;
 use contactscan::policy;
-use contactscan::report::{self, Format, Options};
+use contactscan::report::{self, Filter, Format, Options};
 use contactscan::scan::{AccountScope, Importer, Scan, ScanOptions};
 use contactscan::source::snapshot;
 
 use crate::cli::ScanArgs;
 use crate::commands::staged::{self, input_key, Staged, Target};
-use crate::commands::{import, interrupt, live, output};
+use crate::commands::{import, interrupt, live, output, ui};
 
 pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     let config_path = config::locate(args.config.as_deref());
+    match &config_path {
+        Some(path) => ui::verbose(&format!("config: {}", path.display())),
+        None => {
+            ui::verbose("config: none (no contactscan.toml from here up to the repository root)")
+        }
+    }
     // Every file the run writes is checked before anything is read or called.
     let outputs = Outputs::check(&args, config_path.as_deref())?;
     let mut rules = RuleSet::load(args.rules.rules.as_deref())?;
@@ -26,6 +32,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         .map(|path| config::load(&path, &mut rules))
         .transpose()?;
     rules.select(&args.select, &args.ignore)?;
+    ui::verbose(&format!("rules: {} to run", rules.rules.len()));
     let now = clock::now()?;
     let scanned_at = clock::rfc3339(now);
     let mut scan = match &args.input {
@@ -39,7 +46,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
             )?;
             inventory.accounts = accounts;
             for warning in warnings {
-                eprintln!("contactscan: warning: {warning}");
+                ui::warn(&warning);
             }
             let region = snapshot_region(args.live.region.as_deref(), args.live.profile.as_deref());
             let options = ScanOptions::for_snapshot(path, &inventory, region, scanned_at);
@@ -70,6 +77,12 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         }
     };
     interrupt::check("not evaluated: every finding")?;
+    ui::verbose(&format!(
+        "{}: {} accounts, {} findings",
+        scan.source,
+        scan.inventory.accounts.len(),
+        scan.findings.len()
+    ));
     let config_path = config.as_ref().map(|c| c.path.clone());
     if let Some(Config { waivers, .. }) = config {
         let used = policy::apply_waivers(&mut scan, waivers, now.date_naive());
@@ -81,16 +94,22 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         include_passed: args.include_passed,
         sarif_anchor: args.sarif_anchor.clone(),
         config_path,
+        filter: Filter {
+            min_severity: args.min_severity,
+            statuses: (!args.status.is_empty()).then(|| args.status.clone()),
+        },
+        statistics: args.statistics,
+        width: None,
     };
     let formats = outputs.reports.iter().map(|(format, _)| *format);
     let mut warnings: Vec<String> = std::iter::once(outputs.stdout)
         .chain(formats)
-        .filter_map(|format| report::warning(format, &scan))
+        .filter_map(|format| report::warning(format, &scan, &options))
         .collect();
     warnings.sort();
     warnings.dedup();
     for warning in warnings {
-        eprintln!("contactscan: warning: {warning}");
+        ui::warn(&warning);
     }
     // Report files are written first and moved into place after the import; standard output
     // comes last, once the files are in place, and undoes them if it cannot be written: a run
@@ -109,6 +128,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         return Err(e);
     }
     committed.finish();
+    for (format, target) in &outputs.reports {
+        ui::verbose(&format!("wrote {} ({format:?})", target.path.display()));
+    }
     Ok(policy::exit_status(
         &scan,
         args.fail_on,
@@ -188,13 +210,16 @@ fn warn_about_waivers(scan: &Scan, used: policy::WaiverUse) {
         )
     };
     for i in used.expired {
-        eprintln!(
-            "contactscan: warning: waiver for {} expired on {} and no longer applies",
+        ui::warn(&format!(
+            "waiver for {} expired on {} and no longer applies",
             describe(i),
             scan.waivers[i].expires
-        );
+        ));
     }
     for i in used.stale {
-        eprintln!("contactscan: warning: waiver for {} matched no failing finding: remove it if the issue is fixed", describe(i));
+        ui::warn(&format!(
+            "waiver for {} matched no failing finding: remove it if the issue is fixed",
+            describe(i)
+        ));
     }
 }

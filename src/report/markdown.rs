@@ -45,6 +45,11 @@ fn escape(text: &str) -> String {
     out
 }
 
+/// Whether a finding is a row: FAIL, ERROR or WAIVED, and shown by `--min-severity`/`--status`.
+fn listed(view: &FindingView<'_>, options: &Options) -> bool {
+    column(view.status()).is_some() && options.filter.shows(view.status(), view.severity())
+}
+
 fn column(status: Status) -> Option<usize> {
     LISTED.iter().position(|s| *s == status)
 }
@@ -88,7 +93,9 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
                 .position(|s| *s == view.severity())
                 .unwrap_or(0);
             by_severity[sev][col] += 1;
-            per_rule[view.finding.rule] += 1;
+            if listed(&view, options) {
+                per_rule[view.finding.rule] += 1;
+            }
         }
     }
 
@@ -152,7 +159,7 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
         )?;
         let views = scan
             .views()
-            .filter(|v| v.finding.rule == index && column(v.status()).is_some());
+            .filter(|v| v.finding.rule == index && listed(v, options));
         for (n, view) in views.take(LISTED_ROWS).enumerate() {
             if n == VISIBLE_ROWS {
                 writeln!(

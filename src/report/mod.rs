@@ -16,6 +16,7 @@ pub(crate) mod table;
 use std::io::{self, Write};
 use std::str::FromStr;
 
+use crate::finding::{Severity, Status};
 use crate::scan::Scan;
 
 /// Options reporters honour.
@@ -32,6 +33,33 @@ pub struct Options {
     pub sarif_anchor: Option<std::path::PathBuf>,
     /// The config file of the run, the SARIF anchor's fallback.
     pub config_path: Option<std::path::PathBuf>,
+    /// What the table, Markdown and SARIF show (`--min-severity`, `--status`).
+    pub filter: Filter,
+    /// The table shows counts per rule and status instead of findings (`--statistics`).
+    pub statistics: bool,
+    /// The width the table fits (a terminal's, or `COLUMNS`); `None`: lines are not wrapped.
+    pub width: Option<usize>,
+}
+
+/// Which findings the formats for people show (`--min-severity`, `--status`); the exit status
+/// and the formats for machines are not affected.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Only findings of rules at or above this severity.
+    pub min_severity: Option<Severity>,
+    /// Only these statuses; FAIL, ERROR and WAIVED when `None`.
+    pub statuses: Option<Vec<Status>>,
+}
+
+impl Filter {
+    /// Whether a finding of this status and severity is shown.
+    pub fn shows(&self, status: Status, severity: Severity) -> bool {
+        let status_shown = match &self.statuses {
+            Some(statuses) => statuses.contains(&status),
+            None => status != Status::Pass,
+        };
+        status_shown && self.min_severity.is_none_or(|min| severity >= min)
+    }
 }
 
 /// The report formats.
@@ -81,9 +109,9 @@ impl FromStr for Format {
 }
 
 /// What a report of `scan` in `format` leaves out, for a warning before it is written.
-pub fn warning(format: Format, scan: &Scan) -> Option<String> {
+pub fn warning(format: Format, scan: &Scan, options: &Options) -> Option<String> {
     match format {
-        Format::Sarif => sarif::warning(scan),
+        Format::Sarif => sarif::warning(scan, options),
         _ => None,
     }
 }

@@ -269,6 +269,11 @@ struct Selection {
     dropped: usize,
 }
 
+/// Whether `--min-severity` and `--status` let a finding into the log.
+fn shown(view: &FindingView<'_>, options: &Options) -> bool {
+    options.filter.shows(view.status(), view.severity())
+}
+
 /// Rank of a reported finding, 0 the most important; `None` for PASS.
 fn rank(severity: Severity, status: Status) -> Option<usize> {
     let status = match status {
@@ -282,9 +287,9 @@ fn rank(severity: Severity, status: Status) -> Option<usize> {
 }
 
 impl Selection {
-    fn of(scan: &Scan, limit: usize) -> Selection {
+    fn of(scan: &Scan, options: &Options, limit: usize) -> Selection {
         let mut counts = [0usize; Severity::ALL.len() * 3];
-        for view in scan.views() {
+        for view in scan.views().filter(|v| shown(v, options)) {
             if let Some(rank) = rank(view.severity(), view.status()) {
                 counts[rank] += 1;
             }
@@ -375,8 +380,8 @@ fn result(view: &FindingView<'_>, anchor: &Anchor<'_>, redactor: &Redactor) -> S
 
 /// Why the SARIF report of `scan` holds fewer results than it has findings to report, if it
 /// does: GitHub's limit.
-pub fn warning(scan: &Scan) -> Option<String> {
-    let dropped = Selection::of(scan, MAX_RESULTS).dropped;
+pub fn warning(scan: &Scan, options: &Options) -> Option<String> {
+    let dropped = Selection::of(scan, options, MAX_RESULTS).dropped;
     (dropped > 0).then(|| {
         format!(
             "the SARIF report holds the {MAX_RESULTS} most severe results; {dropped} less severe \
@@ -397,7 +402,7 @@ pub fn write_limited(
     limit: usize,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let selection = Selection::of(scan, limit);
+    let selection = Selection::of(scan, options, limit);
     let anchor = Anchor::of(scan, options);
     let redactor = Redactor::for_scan(scan, options);
     write!(
@@ -408,7 +413,7 @@ pub fn write_limited(
     write!(out, ",\n      \"results\": [")?;
     let mut taken = 0;
     let mut first = true;
-    for view in scan.views() {
+    for view in scan.views().filter(|v| shown(v, options)) {
         let Some(rank) = rank(view.severity(), view.status()) else {
             continue;
         };

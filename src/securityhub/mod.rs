@@ -98,6 +98,23 @@ pub struct ImportReport {
     pub unreachable: Vec<(String, String, usize)>,
 }
 
+impl std::fmt::Display for ImportReport {
+    /// The summary, with the findings not sent to unreachable hubs when there were any.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.summary)?;
+        let not_sent: usize = self.unreachable.iter().map(|(_, _, n)| n).sum();
+        if not_sent > 0 {
+            write!(
+                f,
+                ", {not_sent} not sent ({} hub{} unreachable)",
+                self.unreachable.len(),
+                if self.unreachable.len() == 1 { "" } else { "s" }
+            )?;
+        }
+        Ok(())
+    }
+}
+
 impl ImportReport {
     /// Findings that did not reach Security Hub: refused, or for a hub that was unreachable.
     pub fn not_imported(&self) -> usize {
