@@ -7,12 +7,14 @@
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::OnceLock;
 
 use cel::objects::{Key, Map};
 use cel::{Context, Env, Value};
 use rayon::prelude::*;
 
 use crate::engine::functions::{param_to_cel, root_context};
+use crate::engine::limits;
 use crate::engine::org::OrgFacts;
 use crate::engine::rule::{Condition, Rule, Scope};
 use crate::engine::variables::{account_value, contacts_value, org_value, slot_value};
@@ -48,50 +50,66 @@ pub fn evaluate(
     let chunk = inventory
         .accounts
         .len()
-        .div_ceil(4 * rayon::current_num_threads())
+        .div_ceil(4 * pool().current_num_threads())
         .max(256);
-    let per_chunk: Vec<Vec<Finding>> = inventory
-        .accounts
-        .par_chunks(chunk)
-        .enumerate()
-        .map(|(chunk_index, accounts)| {
-            let root = root_context(env);
-            let mut evaluator = Evaluator {
-                scopes: rules
-                    .iter()
-                    .zip(&params)
-                    .map(|(rule, params)| rule_scope(&root, rule, params, &org_value))
-                    .collect(),
-                memo: vec![HashMap::new(); rules.len()],
-                slot_ids: HashMap::new(),
-            };
-            let mut findings = Vec::new();
-            for (offset, account) in accounts.iter().enumerate() {
-                if !account.is_active() {
-                    continue;
+    let per_chunk: Vec<Vec<Finding>> = pool().install(|| {
+        inventory
+            .accounts
+            .par_chunks(chunk)
+            .enumerate()
+            .map(|(chunk_index, accounts)| {
+                let root = root_context(env);
+                let mut evaluator = Evaluator {
+                    scopes: rules
+                        .iter()
+                        .zip(&params)
+                        .map(|(rule, params)| rule_scope(&root, rule, params, &org_value))
+                        .collect(),
+                    memo: vec![HashMap::new(); rules.len()],
+                    slot_ids: HashMap::new(),
+                };
+                let mut findings = Vec::new();
+                for (offset, account) in accounts.iter().enumerate() {
+                    if !account.is_active() {
+                        continue;
+                    }
+                    let slots = evaluator.intern(account);
+                    let values = AccountValues::default();
+                    for (rule_index, rule) in rules.iter().enumerate() {
+                        let on = On {
+                            rule_index,
+                            rule,
+                            account_index: chunk_index * chunk + offset,
+                            account,
+                            values: &values,
+                            slots,
+                        };
+                        evaluator.rule_on_account(&on, &mut findings);
+                    }
                 }
-                let slots = evaluator.intern(account);
-                let values = AccountValues::default();
-                for (rule_index, rule) in rules.iter().enumerate() {
-                    let on = On {
-                        rule_index,
-                        rule,
-                        account_index: chunk_index * chunk + offset,
-                        account,
-                        values: &values,
-                        slots,
-                    };
-                    evaluator.rule_on_account(&on, &mut findings);
-                }
-            }
-            findings
-        })
-        .collect();
+                findings
+            })
+            .collect()
+    });
     let mut findings = Vec::with_capacity(per_chunk.iter().map(Vec::len).sum());
     per_chunk
         .into_iter()
         .for_each(|mut chunk| findings.append(&mut chunk));
     findings
+}
+
+/// The threads that evaluate rules, with a stack that holds the deepest expression a rule may
+/// have (see `limits.rs`); the global pool's threads have 2 MiB.
+fn pool() -> &'static rayon::ThreadPool {
+    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(limits::RULE_STACK)
+            .thread_name(|i| format!("contactscan-evaluate-{i}"))
+            .build()
+            // infallible in practice: building a pool fails only when no thread can start.
+            .expect("infallible: the evaluation threads start")
+    })
 }
 
 fn params_value(rule: &Rule) -> Value {

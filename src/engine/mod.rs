@@ -4,6 +4,7 @@ pub(crate) mod analysis;
 pub(crate) mod evaluate;
 pub mod functions;
 pub(crate) mod heuristics;
+pub(crate) mod limits;
 pub(crate) mod message;
 pub mod org;
 pub mod rule;
@@ -40,8 +41,23 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    /// The built-in rules, plus every `*.toml` file of `user_dir` when given.
+    /// The built-in rules, plus every `*.toml` file of `user_dir` when given. Rules are parsed
+    /// on a thread with a stack that holds the deepest condition the limits allow.
     pub fn load(user_dir: Option<&Path>) -> Result<RuleSet, InputError> {
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .name("contactscan-rules".to_string())
+                .stack_size(limits::RULE_STACK)
+                .spawn_scoped(scope, || RuleSet::load_here(user_dir))
+                .map_err(|e| {
+                    InputError::new("rules", "", format!("cannot start the rule loader: {e}"))
+                })?
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    }
+
+    fn load_here(user_dir: Option<&Path>) -> Result<RuleSet, InputError> {
         let env = functions::environment();
         let mut rules = Vec::new();
         for (name, text) in BUILT_IN {

@@ -7,10 +7,10 @@ use cel::{Env, Program};
 use serde::Deserialize;
 
 use crate::engine::analysis::{analyse, Analysis};
-use crate::engine::functions;
 use crate::engine::message::MessageTemplate;
 use crate::engine::rule_test::{TestCase, TestCaseFile};
 use crate::engine::variables;
+use crate::engine::{functions, limits};
 use crate::error::InputError;
 use crate::finding::Severity;
 use crate::inventory::{ContactField, ContactType};
@@ -245,9 +245,24 @@ fn compile_condition(
     source: String,
     env: &Arc<Env>,
 ) -> Result<Condition, InputError> {
+    let shown = || {
+        let mut shown: String = source.chars().take(120).collect();
+        if shown.len() < source.len() {
+            shown.push('…');
+        }
+        shown
+    };
+    limits::check_source(&source)
+        .map_err(|e| InputError::new(origin, key, format!("the condition {:?} {e}", shown())))?;
     let program = env.compile(&source).map_err(|e| {
-        InputError::new(origin, key, format!("CEL syntax error in {source:?}: {e}"))
+        InputError::new(
+            origin,
+            key,
+            format!("CEL syntax error in {:?}: {e}", shown()),
+        )
     })?;
+    limits::check_expression(program.expression())
+        .map_err(|e| InputError::new(origin, key, format!("the condition {:?} {e}", shown())))?;
     let refs = program.references();
     let analysis = analyse(program.expression());
     for variable in refs.variables() {

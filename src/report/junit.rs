@@ -62,10 +62,10 @@ struct CasePrefix {
 impl CasePrefix {
     fn of(account: &Account) -> CasePrefix {
         // XmlString's scan for escape sequences is costly; most names have nothing to drop.
-        let name = if account.name.chars().any(char::is_control) {
-            xml_text(&account.name).into_string()
-        } else {
+        let name = if account.name.chars().all(is_plain_xml_char) {
             account.name.clone()
+        } else {
+            xml_text(&account.name)
         };
         let mut text = account.id.clone();
         if !name.is_empty() {
@@ -85,9 +85,23 @@ impl CasePrefix {
     }
 }
 
-/// Text fit for XML: without control characters and ANSI escapes.
-fn xml_text(text: &str) -> XmlString {
-    XmlString::new(text)
+/// Text fit for XML 1.0: without ANSI escapes (dropped by quick-junit's `XmlString`), control
+/// characters, and the characters XML 1.0 does not allow (U+FFFE, U+FFFF); Rust strings hold no
+/// lone surrogates.
+fn xml_text(text: &str) -> String {
+    let mut text = XmlString::new(text).into_string();
+    text.retain(is_xml_char);
+    text
+}
+
+/// A character XML 1.0 allows (`Char` in the XML 1.0 grammar).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// A character that needs nothing done before quick-xml escapes it.
+fn is_plain_xml_char(c: char) -> bool {
+    is_xml_char(c) && !c.is_control()
 }
 
 fn indent<W: Write>(writer: &mut Writer<W>, indentation: &[u8]) -> io::Result<()> {

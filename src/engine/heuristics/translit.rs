@@ -284,8 +284,10 @@ fn devanagari(word: &str) -> Vec<Vec<String>> {
 
 /// One Hangul syllable: its initial, vowel and final jamo, each in the spellings Koreans use.
 fn hangul_syllable(syllable: char) -> Vec<String> {
-    let Some(index) = (syllable as u32).checked_sub(0xAC00) else {
-        return vec![fold(&syllable.to_string())];
+    // A word is taken as Hangul by its script; other characters in it are spelled plainly.
+    let index = match syllable as u32 {
+        code @ 0xAC00..=0xD7A3 => code - 0xAC00,
+        _ => return vec![fold(&syllable.to_string())],
     };
     const INITIALS: [&[&str]; 19] = [
         &["g", "k"],
@@ -495,6 +497,14 @@ mod tests {
 
     fn spelled(word: &str, expected: &str) -> bool {
         spellings(word).iter().any(|s| s == expected)
+    }
+
+    #[test]
+    fn words_mixing_scripts_are_spelled_without_a_panic() {
+        // A Hangul word with characters of other blocks (found by the JUnit property test).
+        for word in ["민\u{E000}준", "가\u{FFFF}", "\u{D7A4}민", "민준\u{10FFFF}"] {
+            assert!(!spellings(word).is_empty(), "{word:?}");
+        }
     }
 
     #[test]

@@ -1,0 +1,191 @@
+//! What an adversarial review found, each kept as a regression test: rule conditions that
+//! would exhaust the stack or the machine, XML that consumers reject, and parsers fed random
+//! input (bounded property tests: no panic, every rejection placed).
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use contactscan::engine::RuleSet;
+use contactscan::report::{self, Format, Options};
+use contactscan::scan::{Scan, ScanOptions};
+use contactscan::source::snapshot;
+use proptest::prelude::*;
+use tempfile::TempDir;
+
+fn contactscan() -> Command {
+    let mut cmd = Command::cargo_bin("contactscan").expect("binary");
+    cmd.env("SOURCE_DATE_EPOCH", "1795435200")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+fn rule(check: &str) -> String {
+    format!(
+        "id = \"hostile\"\ntitle = \"t\"\nseverity = \"low\"\nscope = \"contact\"\ncontact_types = [\"SECURITY\"]\ncheck = {}\n",
+        toml::Value::String(check.to_string())
+    )
+}
+
+fn rules_list(check: &str) -> (i32, String) {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("hostile.toml"), rule(check)).unwrap();
+    let output = contactscan()
+        .args(["rules", "list", "--rules"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn conditions_too_deep_or_too_costly_are_refused_at_load() {
+    let chain = format!("{} > 0", vec!["1"; 6_000].join(" + "));
+    let index = format!("[1]{} == 1", "[0]".repeat(3_000));
+    let nested_replace = format!(
+        "contact.name{} != ''",
+        ".replace('a', 'aaaaaaaaaa')".repeat(10)
+    );
+    let loops = "[1, 2].all(a, [3].all(b, [4].all(c, a + b + c > 0)))".to_string();
+    let brackets = format!("size({}1{}) > 0", "[".repeat(200), "]".repeat(200));
+    for (check, expected) in [
+        (chain, "too complex"),
+        (index, "too complex"),
+        (nested_replace, "grow a string"),
+        (loops, "nested more than 2"),
+        (brackets, "brackets"),
+    ] {
+        let (code, stderr) = rules_list(&check);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(
+            stderr.contains("hostile.toml")
+                && stderr.contains("check")
+                && stderr.contains(expected),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("overflow"), "{stderr}");
+    }
+}
+
+/// A snapshot of `n` accounts with the same SECURITY contact.
+fn many_accounts(n: usize) -> String {
+    let accounts: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"Id": "{:012}", "AlternateContacts": [{{"AlternateContactType": "SECURITY", "Name": "SOC", "Title": "SOC", "EmailAddress": "soc@corp.com", "PhoneNumber": "+1 206 266 1000"}}]}}"#,
+                100_000_000_000 + i
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"SchemaVersion": "contactscan/snapshot/v1", "Accounts": [{}]}}"#,
+        accounts.join(",\n")
+    )
+}
+
+#[test]
+fn a_condition_at_the_limits_evaluates_on_every_thread_at_any_size() {
+    // As deep as the limits allow: evaluation threads must hold it.
+    let terms: Vec<String> = (0..90).map(|_| "size(contact.name)".to_string()).collect();
+    let check = format!("{} > 0", terms.join(" + "));
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("deep.toml"), rule(&check)).unwrap();
+    for n in [2_000, 100_000] {
+        let snapshot = dir.path().join(format!("{n}.json"));
+        fs::write(&snapshot, many_accounts(n)).unwrap();
+        let output = contactscan()
+            .args(["scan", "--format", "json", "--select", "hostile", "--rules"])
+            .arg(dir.path())
+            .arg("--input")
+            .arg(&snapshot)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{n} accounts: {stderr}");
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(report["summary"]["pass"], n, "{n} accounts");
+    }
+}
+
+fn scan_of(text: &str) -> Option<Scan> {
+    let inventory = snapshot::parse("random.json", text.as_bytes()).ok()?;
+    let options = ScanOptions::for_snapshot(
+        Path::new("random.json"),
+        &inventory,
+        "us-east-1".to_string(),
+        "2026-11-23T12:00:00Z".to_string(),
+    );
+    Some(Scan::run(inventory, RuleSet::load(None).unwrap(), options))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Any Unicode in names and contact values gives JUnit XML that a strict XML 1.0 parser
+    /// reads (U+FFFE, U+FFFF and C0 controls are not XML characters).
+    #[test]
+    fn junit_is_well_formed_whatever_the_text(
+        name in proptest::collection::vec(any::<char>(), 0..24),
+        contact in proptest::collection::vec(any::<char>(), 0..24),
+    ) {
+        let name: String = name.into_iter().collect();
+        let contact: String = contact.into_iter().collect();
+        let text = serde_json::json!({
+            "SchemaVersion": "contactscan/snapshot/v1",
+            "Accounts": [{"Id": "123456789012", "Name": name, "AlternateContacts": [
+                {"AlternateContactType": "SECURITY", "Name": contact, "Title": contact,
+                 "EmailAddress": format!("{contact}@corp.com"), "PhoneNumber": contact}]}]
+        })
+        .to_string();
+        let scan = scan_of(&text).expect("a valid snapshot");
+        let mut xml = Vec::new();
+        report::write(Format::Junit, &scan, &Options::default(), &mut xml).unwrap();
+        let xml = String::from_utf8(xml).unwrap();
+        let parsed = roxmltree::Document::parse(&xml);
+        prop_assert!(parsed.is_ok(), "{:?}: {}", parsed.err(), xml);
+    }
+
+    /// Snapshot bytes changed at random are read or refused with a place, never a panic.
+    #[test]
+    fn mutated_snapshots_never_panic(position in 0usize..2_000, byte in any::<u8>()) {
+        let mut text = fs::read("fixtures/demo-org.json").unwrap();
+        let at = position % text.len();
+        text[at] = byte;
+        if let Err(error) = snapshot::parse("demo.json", &text) {
+            prop_assert!(!error.message.is_empty());
+            prop_assert_eq!(error.source_name, "demo.json");
+        }
+    }
+
+    /// Rule files changed at random load or are refused naming the file, never a panic.
+    #[test]
+    fn mutated_rule_files_never_panic(position in 0usize..1_500, byte in 0x20u8..0x7f) {
+        let mut text = include_str!("../rules/13-security-contact-consistent.toml").as_bytes().to_vec();
+        let at = position % text.len();
+        text[at] = byte;
+        let Ok(text) = String::from_utf8(text) else { return Ok(()) };
+        let dir = TempDir::new().unwrap();
+        fs::write(dir.path().join("mutated.toml"), text).unwrap();
+        if let Err(error) = RuleSet::load(Some(dir.path())) {
+            prop_assert!(error.source_name.contains("mutated.toml") || error.source_name.contains("built-in"), "{error}");
+        }
+    }
+
+    /// Config files changed at random load or are refused naming the file, never a panic.
+    #[test]
+    fn mutated_configs_never_panic(position in 0usize..400, byte in 0x20u8..0x7f) {
+        let mut text = fs::read("fixtures/demo-waivers.toml").unwrap();
+        let at = position % text.len();
+        text[at] = byte;
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().join("contactscan.toml");
+        fs::write(&path, &text).unwrap();
+        let mut rules = RuleSet::load(None).unwrap();
+        if let Err(error) = contactscan::config::load(&path, &mut rules) {
+            prop_assert!(error.source_name.contains("contactscan.toml"), "{error}");
+        }
+    }
+}
