@@ -15,7 +15,7 @@ pub mod table;
 use std::io::{self, Write};
 use std::str::FromStr;
 
-use crate::scan::Scan;
+use crate::scan::{FindingView, Scan};
 
 /// Options reporters honour.
 #[derive(Debug, Clone, Default)]
@@ -70,6 +70,22 @@ impl FromStr for Format {
                 Format::NAMES
             )),
         }
+    }
+}
+
+/// A finding's message with where its value is written (` (at main.tf:12:28)`) in a
+/// Terraform scan, for the formats that name the place in text (JSON, JUnit, the table);
+/// other sources' messages are left as they are.
+pub(crate) fn located(view: &FindingView<'_>, message: String) -> String {
+    let at = view
+        .location()
+        .filter(|_| view.scan.source.starts_with("terraform:"));
+    match at {
+        Some(at) => {
+            let column = at.column.map_or(String::new(), |c| format!(":{c}"));
+            format!("{message} (at {}:{}{column})", at.file.display(), at.line)
+        }
+        None => message,
     }
 }
 

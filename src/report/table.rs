@@ -74,7 +74,7 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
             paint(color, status_style(view.status(), view.severity()), &label),
             view.rule.id,
             view.finding.contact_type.map_or("-", |t| t.as_str()),
-            printable(&redactor.message(&view))
+            printable(&super::located(&view, redactor.message(&view)))
         )?;
         if let Some(waiver) = view.waiver() {
             writeln!(
