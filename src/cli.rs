@@ -22,7 +22,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Evaluate the rules on a snapshot or on live AWS accounts, and report findings.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Read alternate contacts from AWS and write them to a snapshot file (evidence, offline scans).
     Collect(CollectArgs),
     /// Write a commented starter contactscan.toml for this organization.
@@ -209,9 +209,9 @@ pub struct ScanArgs {
 }
 
 fn parse_var(value: &str) -> Result<(String, String), String> {
-    let (name, value) = value
-        .split_once('=')
-        .ok_or_else(|| format!("expected NAME=VALUE, such as security_email=soc@corp.com, got {value:?}"))?;
+    let (name, value) = value.split_once('=').ok_or_else(|| {
+        format!("expected NAME=VALUE, such as security_email=soc@corp.com, got {value:?}")
+    })?;
     if name.is_empty() {
         return Err(format!("no variable name before ={value}"));
     }

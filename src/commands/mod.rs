@@ -14,7 +14,7 @@ use crate::cli::{Cli, Command, RulesCommand};
 /// Runs the parsed command line; an `Err` is bad input or usage (exit status 2).
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
-        Command::Scan(args) => scan::run(args),
+        Command::Scan(args) => scan::run(*args),
         Command::Collect(args) => collect::run(args),
         Command::Init(args) => init::run(args),
         Command::Rules { command } => match command {

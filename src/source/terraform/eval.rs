@@ -61,12 +61,20 @@ impl<'m> Instance<'m> {
         } else {
             format!("{}.", self.address)
         };
-        format!("{prefix}{}.{}{}", resource.kind, resource.name, key.suffix())
+        format!(
+            "{prefix}{}.{}{}",
+            resource.kind,
+            resource.name,
+            key.suffix()
+        )
     }
 
     /// The root provider configuration a resource of this module uses.
     pub(crate) fn provider_of(&self, resource: &Resource) -> String {
-        let local = resource.provider.clone().unwrap_or_else(|| "aws".to_string());
+        let local = resource
+            .provider
+            .clone()
+            .unwrap_or_else(|| "aws".to_string());
         self.providers.get(&local).cloned().unwrap_or(local)
     }
 
@@ -121,7 +129,9 @@ impl<'m> Instance<'m> {
         let value = match scope.expand(resource.count.as_ref(), resource.for_each.as_ref()) {
             Err(why) => Value::unknown(why),
             Ok(Expanded::Single(expansion)) => instance(&expansion),
-            Ok(Expanded::Count(expansions)) => Value::list(expansions.iter().map(instance).collect()),
+            Ok(Expanded::Count(expansions)) => {
+                Value::list(expansions.iter().map(instance).collect())
+            }
             Ok(Expanded::ForEach(expansions)) => Value::object(
                 expansions
                     .iter()
@@ -172,7 +182,7 @@ pub(crate) struct Expansion {
 
 /// The instances `count` or `for_each` make.
 pub(crate) enum Expanded {
-    Single(Expansion),
+    Single(Box<Expansion>),
     Count(Vec<Expansion>),
     ForEach(Vec<Expansion>),
 }
@@ -180,7 +190,7 @@ pub(crate) enum Expanded {
 impl Expanded {
     pub(crate) fn into_vec(self) -> Vec<Expansion> {
         match self {
-            Expanded::Single(expansion) => vec![expansion],
+            Expanded::Single(expansion) => vec![*expansion],
             Expanded::Count(expansions) | Expanded::ForEach(expansions) => expansions,
         }
     }
@@ -234,13 +244,21 @@ impl<'a> Scope<'a> {
     }
 
     /// The instances of a resource or module call; `Err` says why they are not known.
-    pub(crate) fn expand(self, count: Option<&'a Expr>, for_each: Option<&'a Expr>) -> Eval<Expanded> {
+    pub(crate) fn expand(
+        self,
+        count: Option<&'a Expr>,
+        for_each: Option<&'a Expr>,
+    ) -> Eval<Expanded> {
         if let Some(count) = count {
             let value = self.eval_expr(count)?;
             let n = match &value.data {
                 Data::Number(n) if *n >= 0.0 && n.fract() == 0.0 => *n as usize,
                 Data::Unknown(unknown) => {
-                    return Err(format!("count = {} is not known: {}", count.text(), unknown.why))
+                    return Err(format!(
+                        "count = {} is not known: {}",
+                        count.text(),
+                        unknown.why
+                    ))
                 }
                 _ => {
                     return Err(format!(
@@ -260,11 +278,11 @@ impl<'a> Scope<'a> {
             ));
         }
         let Some(for_each) = for_each else {
-            return Ok(Expanded::Single(Expansion {
+            return Ok(Expanded::Single(Box::new(Expansion {
                 key: Key::None,
                 each: None,
                 count: None,
-            }));
+            })));
         };
         let value = self.eval_expr(for_each)?;
         let pairs: Vec<(String, Value)> = match &value.data {
@@ -307,7 +325,8 @@ impl<'a> Scope<'a> {
         ))
     }
 
-    fn at(&self, node: &impl hcl_edit::Span) -> Option<crate::inventory::Location> {
+    /// Where a node of this scope's file is written.
+    pub(crate) fn at(&self, node: &impl hcl_edit::Span) -> Option<crate::inventory::Location> {
         self.file.and_then(|file| file.at(node))
     }
 
@@ -648,7 +667,9 @@ impl<'a> Scope<'a> {
                     "path" => {
                         let dir = self.instance.module.dir.display().to_string();
                         match attribute(0) {
-                            Some("module" | "root" | "cwd") => (Value::string(dir), &operators[1..]),
+                            Some("module" | "root" | "cwd") => {
+                                (Value::string(dir), &operators[1..])
+                            }
                             _ => return Err("path has module, root and cwd".into()),
                         }
                     }
@@ -669,7 +690,8 @@ impl<'a> Scope<'a> {
                         )))
                     }
                     kind => {
-                        let resource = attribute(0).and_then(|n| self.instance.module.resource(kind, n));
+                        let resource =
+                            attribute(0).and_then(|n| self.instance.module.resource(kind, n));
                         match resource {
                             Some(resource) if kind == ORGANIZATIONS_ACCOUNT => (
                                 self.instance.organizations_account(resource),
@@ -691,17 +713,20 @@ impl<'a> Scope<'a> {
         self.operate(base, rest)
     }
 
-    fn operate(&self, mut value: Value, operators: &[hcl_edit::Decorated<TraversalOperator>]) -> Eval {
+    fn operate(
+        &self,
+        mut value: Value,
+        operators: &[hcl_edit::Decorated<TraversalOperator>],
+    ) -> Eval {
         for (i, operator) in operators.iter().enumerate() {
             if let Data::Unknown(_) = value.data {
                 return Ok(value);
             }
             value = match operator.value() {
                 TraversalOperator::GetAttr(name) => match &value.data {
-                    Data::Object(map) => map
-                        .get(name.as_str())
-                        .cloned()
-                        .ok_or_else(|| format!("the object has no attribute {:?}", name.as_str()))?,
+                    Data::Object(map) => map.get(name.as_str()).cloned().ok_or_else(|| {
+                        format!("the object has no attribute {:?}", name.as_str())
+                    })?,
                     _ => {
                         return Err(format!(
                             "cannot read .{} of a {}",

@@ -92,9 +92,13 @@ pub(crate) fn call(scope: &Scope<'_>, call: &FuncCall, whole: &Expression) -> Ev
         // pick makes the result unknown.
         return Ok(unknown.clone());
     }
-    // A string a function makes is written where the call is (the attribute, for the
-    // source), unless it derives from one argument: lower(var.x) is written where var.x is.
-    apply(name, args).map_err(|e| format!("{}: {e}", scope.text(whole)))
+    // A value a function makes is written where the call is, unless it derives from one
+    // argument: lower(var.x) is written where var.x is.
+    match apply(name, args) {
+        Ok(value) if value.at.is_none() => Ok(value.at(scope.at(whole))),
+        Ok(value) => Ok(value),
+        Err(e) => Err(format!("{}: {e}", scope.text(whole))),
+    }
 }
 
 fn text(value: &Value) -> Eval<Arc<str>> {
@@ -217,12 +221,7 @@ fn apply(name: &str, args: Vec<Value>) -> Eval {
                 _ => derived(text(value)?, value),
             }
         }
-        "concat" => Value::list(
-            args.iter()
-                .map(items)
-                .collect::<Eval<Vec<_>>>()?
-                .concat(),
-        ),
+        "concat" => Value::list(args.iter().map(items).collect::<Eval<Vec<_>>>()?.concat()),
         "flatten" => {
             let mut out = Vec::new();
             flatten(first()?, &mut out)?;
@@ -237,7 +236,12 @@ fn apply(name: &str, args: Vec<Value>) -> Eval {
                 _ => return Err(format!("a {} has no length", value.type_name())),
             } as f64)
         }
-        "keys" => Value::list(map(first()?)?.keys().map(|k| Value::string(k.as_str())).collect()),
+        "keys" => Value::list(
+            map(first()?)?
+                .keys()
+                .map(|k| Value::string(k.as_str()))
+                .collect(),
+        ),
         "values" => Value::list(map(first()?)?.values().cloned().collect()),
         "contains" => {
             let needle = arg(&args, 1)?;
@@ -323,7 +327,9 @@ fn format(spec: &str, args: &[Value]) -> Eval<String> {
             out.push('%');
             continue;
         }
-        let value = args.next().ok_or("format() has more verbs than arguments")?;
+        let value = args
+            .next()
+            .ok_or("format() has more verbs than arguments")?;
         match verb {
             's' | 'v' => out.push_str(&text(value)?),
             'd' => match value.data {
@@ -331,7 +337,11 @@ fn format(spec: &str, args: &[Value]) -> Eval<String> {
                 _ => return Err("%d needs a number".into()),
             },
             'q' => out.push_str(&serde_json::Value::from(&*text(value)?).to_string()),
-            other => return Err(format!("format() verb %{other} is not evaluated statically")),
+            other => {
+                return Err(format!(
+                    "format() verb %{other} is not evaluated statically"
+                ))
+            }
         }
     }
     Ok(out)
@@ -349,17 +359,30 @@ mod tests {
     fn string_functions() {
         assert_eq!(apply("upper", vec![s("security")]).unwrap(), s("SECURITY"));
         assert_eq!(
-            apply("format", vec![s("%s@%s.com (%d%%)"), s("soc"), s("corp"), Value::number(5.0)])
-                .unwrap(),
+            apply(
+                "format",
+                vec![
+                    s("%s@%s.com (%d%%)"),
+                    s("soc"),
+                    s("corp"),
+                    Value::number(5.0)
+                ]
+            )
+            .unwrap(),
             s("soc@corp.com (5%)")
         );
         assert_eq!(
             apply("replace", vec![s("a.b.c"), s("."), s("-")]).unwrap(),
             s("a-b-c")
         );
-        assert_eq!(apply("title", vec![s("security ops")]).unwrap(), s("Security Ops"));
+        assert_eq!(
+            apply("title", vec![s("security ops")]).unwrap(),
+            s("Security Ops")
+        );
         assert!(matches!(
-            apply("replace", vec![s("abc"), s("/b/"), s("x")]).unwrap().data,
+            apply("replace", vec![s("abc"), s("/b/"), s("x")])
+                .unwrap()
+                .data,
             Data::Unknown(_)
         ));
     }

@@ -205,7 +205,9 @@ fn label(block: &Block, index: usize) -> &str {
 }
 
 fn duplicate(file: &SourceFile, block: &Block, what: String) -> InputError {
-    let at = file.at(block).map_or(String::new(), |l| format!("line {}", l.line));
+    let at = file
+        .at(block)
+        .map_or(String::new(), |l| format!("line {}", l.line));
     InputError::new(
         file.path.display().to_string(),
         at,
@@ -276,10 +278,9 @@ fn declare(module: &mut Module, block: &Block, file: &Arc<SourceFile>) -> Result
                             .map(|(key, value)| {
                                 let key = match key.as_ident() {
                                     Some(ident) => ident.as_str().to_string(),
-                                    None => key
-                                        .as_expr()
-                                        .map_or("", |e| file.text_of(e))
-                                        .to_string(),
+                                    None => {
+                                        key.as_expr().map_or("", |e| file.text_of(e)).to_string()
+                                    }
                                 };
                                 (key, file.text_of(value.expr()).to_string())
                             })

@@ -19,8 +19,8 @@ pub(crate) fn of(resolved: &Resolved) -> Inventory {
     // A contact whose account is not known may belong to any account created here: their
     // unmanaged slots get no verdict rather than a FAIL.
     let unplaced = resolved.contacts.iter().find_map(|c| match &c.account {
-        AccountRef::Unknown(why) => Some(format!(
-            "{} may manage this contact: its account is not known ({why})",
+        AccountRef::Unknown(_) => Some(format!(
+            "the account of {} is not known before apply and may be this one",
             c.address
         )),
         _ => None,
@@ -54,7 +54,10 @@ pub(crate) fn of(resolved: &Resolved) -> Inventory {
             ),
             AccountRef::Unknown(_) => (
                 contact.address.clone(),
-                format!("the account of {} (account_id known after apply)", contact.address),
+                format!(
+                    "the account of {} (account_id known after apply)",
+                    contact.address
+                ),
             ),
         };
         let at = match accounts.index.get(&key) {

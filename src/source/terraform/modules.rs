@@ -111,7 +111,9 @@ impl Walk {
         let expansions = match scope.expand(call.count.as_ref(), call.for_each.as_ref()) {
             Ok(expanded) => expanded.into_vec(),
             Err(why) => {
-                self.out.contacts.push(undetermined(prefix, why, call.at.clone()));
+                self.out
+                    .contacts
+                    .push(undetermined(prefix, why, call.at.clone()));
                 return Ok(());
             }
         };
@@ -131,7 +133,13 @@ impl Walk {
                     convert_declared(value, variable.type_constraint.as_ref()),
                 );
             }
-            let resolve = |key: &str| instance.providers.get(key).cloned().unwrap_or_else(|| key.to_string());
+            let resolve = |key: &str| {
+                instance
+                    .providers
+                    .get(key)
+                    .cloned()
+                    .unwrap_or_else(|| key.to_string())
+            };
             let mut providers = HashMap::from([("aws".to_string(), resolve("aws"))]);
             for (inner, outer) in &call.providers {
                 providers.insert(inner.clone(), resolve(outer));
@@ -182,9 +190,12 @@ impl Walk {
             };
             let account = match argument("account_id").map(|expr| (expr, scope.eval_expr(expr))) {
                 None => AccountRef::Provider(instance.provider_of(resource)),
-                Some((_, Ok(Value { data: Data::Null, .. }))) => {
-                    AccountRef::Provider(instance.provider_of(resource))
-                }
+                Some((
+                    _,
+                    Ok(Value {
+                        data: Data::Null, ..
+                    }),
+                )) => AccountRef::Provider(instance.provider_of(resource)),
                 Some((expr, Ok(value))) => match &value.data {
                     Data::String(id) => AccountRef::Id(id.to_string()),
                     Data::Unknown(unknown) => match &unknown.account {
@@ -286,9 +297,14 @@ fn field_value(scope: Scope<'_>, expr: &Expr) -> Field {
             let at = value.at.clone().or_else(|| expr.at());
             let value = match &value.data {
                 Data::String(s) => Ok(s.to_string()),
-                Data::Number(_) | Data::Bool(_) => Ok(value.to_text().unwrap_or_default().to_string()),
+                Data::Number(_) | Data::Bool(_) => {
+                    Ok(value.to_text().unwrap_or_default().to_string())
+                }
                 Data::Unknown(unknown) => Err(explain(expr, &unknown.why)),
-                Data::Null => Err(format!("{} is null: Terraform requires a value", expr.text())),
+                Data::Null => Err(format!(
+                    "{} is null: Terraform requires a value",
+                    expr.text()
+                )),
                 _ => Err(format!("{} is {value}, not a string", expr.text())),
             };
             Field { value, at }
@@ -303,8 +319,14 @@ mod tests {
 
     #[test]
     fn module_paths_read_as_written() {
-        assert_eq!(join(Path::new("infra"), "./modules/acct"), Path::new("infra/modules/acct"));
-        assert_eq!(join(Path::new("infra/env"), "../modules/acct"), Path::new("infra/modules/acct"));
+        assert_eq!(
+            join(Path::new("infra"), "./modules/acct"),
+            Path::new("infra/modules/acct")
+        );
+        assert_eq!(
+            join(Path::new("infra/env"), "../modules/acct"),
+            Path::new("infra/modules/acct")
+        );
         assert_eq!(join(Path::new("."), "../shared"), Path::new("../shared"));
     }
 }

@@ -47,7 +47,11 @@ pub(crate) fn resolve(path: &Path, hcl: Option<&Resolved>) -> Result<Resolved, I
         return Err(InputError::new(&name, "resource_changes", what));
     };
     let changes = changes.as_array().ok_or_else(|| {
-        InputError::new(&name, "resource_changes", "expected an array of resource changes")
+        InputError::new(
+            &name,
+            "resource_changes",
+            "expected an array of resource changes",
+        )
     })?;
     let locator = Locator {
         text: &text,

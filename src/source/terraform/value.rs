@@ -135,7 +135,8 @@ impl Value {
     }
 
     fn sort_key(&self) -> String {
-        self.to_text().map_or_else(|| format!("{self}"), |s| s.to_string())
+        self.to_text()
+            .map_or_else(|| format!("{self}"), |s| s.to_string())
     }
 }
 

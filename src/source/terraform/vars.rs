@@ -44,7 +44,9 @@ pub(crate) fn constant(expr: &Expr) -> Eval {
 fn takes_hcl(type_constraint: Option<&Expr>) -> bool {
     match type_constraint.map(|t| &t.expr) {
         None => false,
-        Some(Expression::Variable(name)) => !matches!(name.as_str(), "string" | "number" | "bool" | "any"),
+        Some(Expression::Variable(name)) => {
+            !matches!(name.as_str(), "string" | "number" | "bool" | "any")
+        }
         Some(_) => true,
     }
 }
@@ -111,7 +113,10 @@ pub(crate) fn root_values(
                 )),
             },
         };
-        resolved.insert(name.clone(), convert_declared(value, variable.type_constraint.as_ref()));
+        resolved.insert(
+            name.clone(),
+            convert_declared(value, variable.type_constraint.as_ref()),
+        );
     }
     Ok(resolved)
 }
@@ -146,8 +151,12 @@ fn raw_value(
 
 fn strip_locations(value: Value) -> Value {
     let data = match value.data {
-        Data::List(items) => Data::List(Arc::new(items.iter().cloned().map(strip_locations).collect())),
-        Data::Set(items) => Data::Set(Arc::new(items.iter().cloned().map(strip_locations).collect())),
+        Data::List(items) => Data::List(Arc::new(
+            items.iter().cloned().map(strip_locations).collect(),
+        )),
+        Data::Set(items) => Data::Set(Arc::new(
+            items.iter().cloned().map(strip_locations).collect(),
+        )),
         Data::Object(map) => Data::Object(Arc::new(
             map.iter()
                 .map(|(k, v)| (k.clone(), strip_locations(v.clone())))
@@ -184,7 +193,8 @@ fn tfvars(path: &Path) -> Result<Vec<(String, Value)>, InputError> {
     if let Some(block) = body.blocks().next() {
         return Err(InputError::new(
             path.display().to_string(),
-            file.at(block).map_or(String::new(), |l| format!("line {}", l.line)),
+            file.at(block)
+                .map_or(String::new(), |l| format!("line {}", l.line)),
             "a .tfvars file holds NAME = VALUE assignments, not blocks",
         ));
     }
@@ -235,8 +245,12 @@ fn convert(value: Value, t: &Expression, type_constraint: &Expr) -> Eval {
                     .collect()
             };
             match (call.name.name.as_str(), &value.data) {
-                ("list", Data::List(items) | Data::Set(items)) => Ok(Value::list(each(items)?).at(at)),
-                ("set", Data::List(items) | Data::Set(items)) => Ok(Value::set(each(items)?).at(at)),
+                ("list", Data::List(items) | Data::Set(items)) => {
+                    Ok(Value::list(each(items)?).at(at))
+                }
+                ("set", Data::List(items) | Data::Set(items)) => {
+                    Ok(Value::set(each(items)?).at(at))
+                }
                 ("map", Data::Object(map)) => Ok(Value::object(
                     map.iter()
                         .map(|(k, v)| {
@@ -257,7 +271,11 @@ fn convert(value: Value, t: &Expression, type_constraint: &Expr) -> Eval {
                     for (key, attribute) in attributes.iter() {
                         let key = match key {
                             ObjectKey::Ident(ident) => ident.as_str().to_string(),
-                            ObjectKey::Expression(e) => type_constraint.file.text_of(e).trim_matches('"').to_string(),
+                            ObjectKey::Expression(e) => type_constraint
+                                .file
+                                .text_of(e)
+                                .trim_matches('"')
+                                .to_string(),
                         };
                         let (attribute_type, optional) = match attribute.expr() {
                             Expression::FuncCall(f) if f.name.name.as_str() == "optional" => {
