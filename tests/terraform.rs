@@ -1111,3 +1111,34 @@ fn a_plan_alone_locates_values_in_the_plan() {
             .contains("(at fixtures/terraform/after-apply/main.tf:")
     );
 }
+
+#[test]
+fn json_tfvars_and_override_files_follow_terraform() {
+    let dir = TempDir::new().unwrap();
+    let write = |name: &str, text: &str| fs::write(dir.path().join(name), text).unwrap();
+    write(
+        "main.tf",
+        "variable \"email\" {}\nresource \"aws_account_alternate_contact\" \"s\" {\n  account_id = \"123456789012\"\n  alternate_contact_type = \"SECURITY\"\n  name = \"SOC\"\n  title = \"SOC\"\n  email_address = var.email\n  phone_number = \"+1 206 266 1000\"\n}\n",
+    );
+    write(
+        "terraform.tfvars.json",
+        "{\n  \"email\": \"soc@corp.com\"\n}\n",
+    );
+    write(
+        "main_override.tf",
+        "resource \"aws_account_alternate_contact\" \"s\" {\n  title = \"Security team\"\n}\n",
+    );
+    let resolved = resolve(dir.path().to_path_buf(), Given::default());
+    let contact = contact(&resolved, "aws_account_alternate_contact.s");
+    assert_eq!(
+        contact.value(ContactField::EmailAddress),
+        Some("soc@corp.com")
+    );
+    assert_eq!(contact.value(ContactField::Title), Some("Security team"));
+    let email_at = contact.fields[ContactField::EmailAddress.index()]
+        .at
+        .clone()
+        .unwrap();
+    assert!(email_at.file.ends_with("terraform.tfvars.json"));
+    assert_eq!((email_at.line, email_at.column), (2, Some(12)));
+}

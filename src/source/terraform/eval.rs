@@ -822,3 +822,80 @@ fn binary(operator: BinaryOperator, lhs: Value, rhs: Value) -> Eval {
         BinaryOperator::Mod => Value::number(number(&lhs)? % number(&rhs)?),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::source::terraform::hcl::Module;
+
+    /// Evaluates `text` in a module whose only local is `l`.
+    fn eval(text: &str) -> Eval {
+        let file = Arc::new(SourceFile::new(Path::new("t.tf"), text.to_string()));
+        let local = |source: &str| Expr {
+            expr: hcl_edit::parser::parse_expr(source).unwrap(),
+            file: file.clone(),
+        };
+        let module = Module {
+            dir: Default::default(),
+            variables: Default::default(),
+            locals: HashMap::from([(
+                "l".to_string(),
+                local(
+                    r#"{ a = { email = "a@corp.com", on = true }, b = { email = "b@corp.com", on = false } }"#,
+                ),
+            )]),
+            resources: Vec::new(),
+            module_calls: Vec::new(),
+        };
+        let instance = Instance::new(&module, String::new(), HashMap::new(), HashMap::new());
+        let expr = local(text);
+        Scope::new(&instance).eval_expr(&expr)
+    }
+
+    fn text(source: &str) -> String {
+        match eval(source).unwrap().data {
+            Data::String(s) => s.to_string(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn expressions_evaluate_as_terraform_does() {
+        assert_eq!(text(r#""${local.l.a.email}""#), "a@corp.com");
+        assert_eq!(text(r#"local.l["b"].on ? "yes" : "no""#), "no");
+        assert_eq!(
+            text(r#"join(",", [for k, v in local.l : v.email if v.on])"#),
+            "a@corp.com"
+        );
+        assert_eq!(
+            text(r#"join(",", values(local.l)[*].email)"#),
+            "a@corp.com,b@corp.com"
+        );
+        assert_eq!(
+            text(r#""%{ if local.l.a.on }on%{ else }off%{ endif }""#),
+            "on"
+        );
+        assert_eq!(text(r#""%{ for k, v in local.l }${k}%{ endfor }""#), "ab");
+        assert_eq!(text(r#"try(local.l.c.email, "none")"#), "none");
+        assert_eq!(text(r#"tostring(1 + 2 * 3)"#), "7");
+        let grouped = eval(r#"{ for k, v in local.l : v.on => k... }"#).unwrap();
+        assert_eq!(grouped.to_string(), r#"{false = ["b"], true = ["a"]}"#);
+    }
+
+    #[test]
+    fn unknowns_propagate_and_errors_name_the_problem() {
+        let unknown = eval(r#"upper("${data.aws_caller_identity.me.account_id}-x")"#).unwrap();
+        let Data::Unknown(unknown) = unknown.data else {
+            panic!("{unknown:?}")
+        };
+        assert!(unknown
+            .why
+            .starts_with("data.aws_caller_identity.me.account_id is read"));
+        assert!(eval("local.l.c")
+            .unwrap_err()
+            .contains("no attribute \"c\""));
+        assert!(eval("local.nope").unwrap_err().contains("no local value"));
+    }
+}

@@ -127,6 +127,39 @@ pub(crate) struct Module {
 }
 
 impl Module {
+    /// Merges an override file's declarations into the ones they override, as Terraform
+    /// does: each argument an override sets replaces the original's.
+    fn apply(&mut self, changes: Module) {
+        for (name, variable) in changes.variables {
+            if let Some(original) = self.variables.get_mut(&name) {
+                original.default = variable.default.or(original.default.take());
+                original.type_constraint =
+                    variable.type_constraint.or(original.type_constraint.take());
+            }
+        }
+        self.locals.extend(changes.locals);
+        for resource in changes.resources {
+            let original = self
+                .resources
+                .iter_mut()
+                .find(|r| r.kind == resource.kind && r.name == resource.name);
+            if let Some(original) = original {
+                original.arguments.extend(resource.arguments);
+                original.count = resource.count.or(original.count.take());
+                original.for_each = resource.for_each.or(original.for_each.take());
+                original.provider = resource.provider.or(original.provider.take());
+            }
+        }
+        for call in changes.module_calls {
+            if let Some(original) = self.module_calls.iter_mut().find(|c| c.name == call.name) {
+                original.inputs.extend(call.inputs);
+                if !call.source.is_empty() {
+                    original.source = call.source;
+                }
+            }
+        }
+    }
+
     /// The resource `kind.name`, if declared.
     pub(crate) fn resource(&self, kind: &str, name: &str) -> Option<&Resource> {
         self.resources
@@ -191,11 +224,31 @@ pub(crate) fn load_module(dir: &Path) -> Result<Module, InputError> {
         resources: Vec::new(),
         module_calls: Vec::new(),
     };
-    for path in files {
+    let is_override = |path: &PathBuf| {
+        path.file_stem()
+            .and_then(|stem| stem.to_str())
+            .is_some_and(|stem| stem == "override" || stem.ends_with("_override"))
+    };
+    let (overrides, primary): (Vec<_>, Vec<_>) = files.into_iter().partition(is_override);
+    for path in primary {
         let (file, body) = parse_file(&path)?;
         for block in body.blocks() {
             declare(&mut module, block, &file)?;
         }
+    }
+    for path in overrides {
+        let (file, body) = parse_file(&path)?;
+        let mut changes = Module {
+            dir: module.dir.clone(),
+            variables: BTreeMap::new(),
+            locals: HashMap::new(),
+            resources: Vec::new(),
+            module_calls: Vec::new(),
+        };
+        for block in body.blocks() {
+            declare(&mut changes, block, &file)?;
+        }
+        module.apply(changes);
     }
     Ok(module)
 }

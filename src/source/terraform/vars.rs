@@ -1,5 +1,6 @@
-//! Input variables: values from `TF_VAR_` variables, `terraform.tfvars`, `*.auto.tfvars`,
-//! `--var-file` and `--var`, in Terraform's precedence, and conversion to declared types.
+//! Input variables: values from `TF_VAR_` variables, `terraform.tfvars`, `*.auto.tfvars` (and
+//! their `.json` forms), `--var-file` and `--var`, in Terraform's precedence, and conversion to
+//! declared types.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -52,7 +53,8 @@ fn takes_hcl(type_constraint: Option<&Expr>) -> bool {
 }
 
 /// The values of the root module's variables, in Terraform's precedence (later wins):
-/// `TF_VAR_name`, `terraform.tfvars`, `*.auto.tfvars` in name order, `--var-file`s, `--var`s;
+/// `TF_VAR_name`, `terraform.tfvars`, `terraform.tfvars.json`, `*.auto.tfvars(.json)` in name
+/// order, `--var-file`s, `--var`s;
 /// then each variable's default, and an unknown for one without either.
 pub(crate) fn root_values(
     module: &Module,
@@ -65,17 +67,19 @@ pub(crate) fn root_values(
             values.insert(name.clone(), value);
         }
     }
-    let mut files = Vec::new();
-    let default_file = module.dir.join("terraform.tfvars");
-    if default_file.is_file() {
-        files.push(default_file);
-    }
+    let mut files: Vec<_> = ["terraform.tfvars", "terraform.tfvars.json"]
+        .into_iter()
+        .map(|name| module.dir.join(name))
+        .filter(|path| path.is_file())
+        .collect();
     let mut auto: Vec<_> = std::fs::read_dir(&module.dir)
         .map(|entries| {
             entries
                 .filter_map(Result::ok)
                 .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|name| name.ends_with(".auto.tfvars"))
+                .filter(|name| {
+                    name.ends_with(".auto.tfvars") || name.ends_with(".auto.tfvars.json")
+                })
                 .map(|name| module.dir.join(name))
                 .collect()
         })
@@ -167,38 +171,81 @@ fn strip_locations(value: Value) -> Value {
     Value::new(data)
 }
 
-/// The assignments of a `.tfvars` file, each value located where it is written.
+/// The assignments of a `.tfvars` (or `.tfvars.json`) file, each value located where it is
+/// written.
 fn tfvars(path: &Path) -> Result<Vec<(String, Value)>, InputError> {
-    let (file, body) = parse_file(path)?;
-    let mut out = Vec::new();
-    for attribute in body.attributes() {
-        let expr = Expr {
-            expr: attribute.value.clone(),
-            file: file.clone(),
-        };
-        let value = constant(&expr).map_err(|e| {
-            let line = expr.at().map_or(0, |l| l.line);
+    let name = path.display().to_string();
+    let assignments: Vec<(String, Expr)> = if name.ends_with(".json") {
+        // A JSON object is an HCL object expression: its values keep their places.
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| InputError::new(&name, "", format!("cannot read the file: {e}")))?;
+        let expr = hcl_edit::parser::parse_expr(text.trim_end()).map_err(|e| {
+            let at = e.location();
             InputError::new(
-                path.display().to_string(),
-                format!("line {line}"),
-                format!(
-                    "{} = {} cannot be evaluated: {e} (a .tfvars file holds values, not references)",
-                    attribute.key.as_str(),
-                    expr.text()
-                ),
+                &name,
+                format!("line {}, column {}", at.line(), at.column()),
+                format!("not JSON: {}", e.message()),
             )
         })?;
-        out.push((attribute.key.as_str().to_string(), value));
-    }
-    if let Some(block) = body.blocks().next() {
-        return Err(InputError::new(
-            path.display().to_string(),
-            file.at(block)
-                .map_or(String::new(), |l| format!("line {}", l.line)),
-            "a .tfvars file holds NAME = VALUE assignments, not blocks",
-        ));
-    }
-    Ok(out)
+        let file = Arc::new(SourceFile::new(path, text));
+        let Expression::Object(object) = expr else {
+            return Err(InputError::new(
+                &name,
+                "",
+                "expected a JSON object of variable values",
+            ));
+        };
+        object
+            .iter()
+            .map(|(key, value)| {
+                let key = match key {
+                    ObjectKey::Ident(ident) => ident.as_str().to_string(),
+                    ObjectKey::Expression(e) => e.as_str().unwrap_or_default().to_string(),
+                };
+                let expr = Expr {
+                    expr: value.expr().clone(),
+                    file: file.clone(),
+                };
+                (key, expr)
+            })
+            .collect()
+    } else {
+        let (file, body) = parse_file(path)?;
+        if let Some(block) = body.blocks().next() {
+            return Err(InputError::new(
+                &name,
+                file.at(block)
+                    .map_or(String::new(), |l| format!("line {}", l.line)),
+                "a .tfvars file holds NAME = VALUE assignments, not blocks",
+            ));
+        }
+        body.attributes()
+            .map(|attribute| {
+                let expr = Expr {
+                    expr: attribute.value.clone(),
+                    file: file.clone(),
+                };
+                (attribute.key.as_str().to_string(), expr)
+            })
+            .collect()
+    };
+    assignments
+        .into_iter()
+        .map(|(key, expr)| {
+            let value = constant(&expr).map_err(|e| {
+                let line = expr.at().map_or(0, |l| l.line);
+                InputError::new(
+                    &name,
+                    format!("line {line}"),
+                    format!(
+                        "{key} = {} cannot be evaluated: {e} (a .tfvars file holds values, not references)",
+                        expr.text()
+                    ),
+                )
+            })?;
+            Ok((key, value))
+        })
+        .collect()
 }
 
 /// `value` converted to the type `t` (an expression of `type_constraint`'s file).
