@@ -452,29 +452,44 @@ fn accounts_created_here_get_registration_rules() {
         contact(&resolved, "aws_account_alternate_contact.payments_security").account,
         AccountRef::Created("aws_organizations_account.payments".to_string())
     );
+    assert_eq!(
+        contact(
+            &resolved,
+            r#"aws_account_alternate_contact.team_security["web"]"#
+        )
+        .account,
+        AccountRef::Created(r#"aws_organizations_account.team["web"]"#.to_string())
+    );
     let (report, status) = scan_json(&["fixtures/terraform/created-accounts"]);
     assert_eq!(status, 1);
-    assert_eq!(
-        statuses(&report),
-        owned(&[
-            (
-                "contact-registered/aws_organizations_account.payments/BILLING",
-                "FAIL"
-            ),
-            (
-                "contact-registered/aws_organizations_account.payments/OPERATIONS",
-                "FAIL"
-            ),
-            (
-                "contact-registered/aws_organizations_account.sandbox/OPERATIONS",
-                "FAIL"
-            ),
-            (
-                "security-contact-registered/aws_organizations_account.sandbox/SECURITY",
-                "FAIL"
-            ),
-        ])
-    );
+    let team = |key: &str, kind: &str| {
+        format!(r#"contact-registered/aws_organizations_account.team["{key}"]/{kind}"#)
+    };
+    let mut expected = owned(&[
+        (
+            "contact-registered/aws_organizations_account.payments/BILLING",
+            "FAIL",
+        ),
+        (
+            "contact-registered/aws_organizations_account.payments/OPERATIONS",
+            "FAIL",
+        ),
+        (
+            "contact-registered/aws_organizations_account.sandbox/OPERATIONS",
+            "FAIL",
+        ),
+        (
+            "security-contact-registered/aws_organizations_account.sandbox/SECURITY",
+            "FAIL",
+        ),
+    ]);
+    for key in ["data", "web"] {
+        for kind in ["BILLING", "OPERATIONS"] {
+            expected.push((team(key, kind), "FAIL".to_string()));
+        }
+    }
+    expected.sort();
+    assert_eq!(statuses(&report), expected);
     // At the account's block.
     let (_, message) = &verdicts(&report)
         ["security-contact-registered/aws_organizations_account.sandbox/SECURITY"];
