@@ -1157,3 +1157,14 @@ fn json_tfvars_and_override_files_follow_terraform() {
     assert!(email_at.file.ends_with("terraform.tfvars.json"));
     assert_eq!((email_at.line, email_at.column), (2, Some(12)));
 }
+
+#[test]
+fn the_docs_list_every_function_static_evaluation_follows() {
+    let docs = fs::read_to_string("docs/terraform.md").unwrap();
+    for function in terraform::supported_functions() {
+        assert!(
+            docs.contains(&format!("`{function}`")),
+            "docs/terraform.md does not list {function}"
+        );
+    }
+}
