@@ -382,11 +382,8 @@ impl<'a> Scope<'a> {
                 Value::object(map).at(at())
             }
             Expression::StringTemplate(template) => self.template(template, at())?,
-            Expression::HeredocTemplate(heredoc) => {
-                let mut heredoc = heredoc.as_ref().clone();
-                heredoc.dedent();
-                self.template(&heredoc.template, at())?
-            }
+            // The parser has already stripped the indentation of a `<<-` heredoc.
+            Expression::HeredocTemplate(heredoc) => self.template(&heredoc.template, at())?,
             Expression::Parenthesis(inner) => self.eval(inner.inner())?,
             Expression::Variable(name) => match self.binding(name.as_str()) {
                 Some(value) => value.clone(),
@@ -880,6 +877,7 @@ mod tests {
         assert_eq!(text(r#""%{ for k, v in local.l }${k}%{ endfor }""#), "ab");
         assert_eq!(text(r#"try(local.l.c.email, "none")"#), "none");
         assert_eq!(text(r#"tostring(1 + 2 * 3)"#), "7");
+        assert_eq!(text("<<-EOT\n    soc@corp.com\n    EOT"), "soc@corp.com\n");
         let grouped = eval(r#"{ for k, v in local.l : v.on => k... }"#).unwrap();
         assert_eq!(grouped.to_string(), r#"{false = ["b"], true = ["a"]}"#);
     }

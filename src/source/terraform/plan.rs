@@ -197,10 +197,16 @@ impl Locator<'_> {
         self.text.get(from..)?.find(&quoted).map(|i| from + i)
     }
 
-    /// The offset of the key `key` of the `after` object at or after `from`.
+    /// The offset of the key `key` of the `after` object of the resource change whose address
+    /// is at `from` (not past the next change's address).
     fn find_key(&self, key: &str, from: usize) -> Option<usize> {
         let after = from + self.text.get(from..)?.find("\"after\"")?;
-        self.find_string(key, after)
+        let end = self
+            .text
+            .get(after..)?
+            .find("\"address\"")
+            .map_or(self.text.len(), |i| after + i);
+        self.find_string(key, after).filter(|at| *at < end)
     }
 
     fn location(&self, offset: usize) -> Location {
