@@ -101,6 +101,14 @@ impl<'m> Instance<'m> {
         if let Some(value) = self.accounts.borrow().get(&resource.name) {
             return value.clone();
         }
+        // Read while its own arguments are evaluated: a reference to itself.
+        self.accounts.borrow_mut().insert(
+            resource.name.clone(),
+            Value::unknown(format!(
+                "{} refers to itself",
+                self.resource_address(resource, &Key::None)
+            )),
+        );
         let scope = Scope::new(self);
         let instance = |expansion: &Expansion| {
             let address = self.resource_address(resource, &expansion.key);
