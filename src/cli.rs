@@ -21,7 +21,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Evaluate the rules on a snapshot or on live AWS accounts, and report findings.
+    /// Evaluate the rules on a snapshot, live AWS accounts or a Terraform configuration, and
+    /// report findings.
     Scan(Box<ScanArgs>),
     /// Read alternate contacts from AWS and write them to a snapshot file (evidence, offline scans).
     Collect(CollectArgs),

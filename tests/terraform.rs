@@ -538,6 +538,21 @@ fn a_local_module_once_per_account() {
         ["aws-root+dev@corp.com", "aws-root+prod@corp.com"]
     );
     let (report, _) = scan_json(&["fixtures/terraform/local-module"]);
+    // PASS findings (pre-rendered) escape the quotes of an address as serde does.
+    let pass = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["id"]
+                == r#"security-contact-registered/module.acct["prod"].aws_organizations_account.this/SECURITY"#
+        })
+        .unwrap();
+    assert_eq!(pass["status"], "PASS");
+    assert_eq!(
+        pass["account_id"],
+        r#"module.acct["prod"].aws_organizations_account.this"#
+    );
     let verdicts = verdicts(&report);
     assert_eq!(verdicts.len(), 5);
     assert_eq!(
