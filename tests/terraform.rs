@@ -1183,3 +1183,85 @@ fn the_docs_list_every_function_static_evaluation_follows() {
         );
     }
 }
+
+#[test]
+fn files_that_are_not_plans_exit_2() {
+    let dir = TempDir::new().unwrap();
+    let cases = [
+        ("main.tf", "resource \"x\" \"y\" {}\n", "not JSON"),
+        (
+            "state.json",
+            r#"{"format_version": "1.0", "values": {}}"#,
+            "this is a state",
+        ),
+        (
+            "other.json",
+            r#"{"Accounts": []}"#,
+            "not a plan from `terraform show -json plan.out`",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let path = dir.path().join(name);
+        fs::write(&path, text).unwrap();
+        let output = contactscan()
+            .args(["scan", "--terraform"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+    }
+}
+
+#[test]
+fn a_plan_without_account_id_names_its_provider_configuration() {
+    let dir = TempDir::new().unwrap();
+    let plan = json!({
+        "format_version": "1.2",
+        "resource_changes": [{
+            "address": "aws_account_alternate_contact.ops",
+            "mode": "managed",
+            "type": "aws_account_alternate_contact",
+            "name": "ops",
+            "change": {
+                "actions": ["create"],
+                "after": {"account_id": null, "alternate_contact_type": "OPERATIONS",
+                          "name": "Ops", "title": "Ops", "email_address": "ops@corp.com",
+                          "phone_number": "+1 206 266 1001"},
+                "after_unknown": {}
+            }
+        }, {
+            "address": "aws_account_alternate_contact.gone",
+            "mode": "managed",
+            "type": "aws_account_alternate_contact",
+            "name": "gone",
+            "change": {"actions": ["delete"], "after": null, "after_unknown": {}}
+        }],
+        "configuration": {"root_module": {"resources": [{
+            "address": "aws_account_alternate_contact.ops",
+            "provider_config_key": "aws.ops"
+        }]}}
+    });
+    let path = dir.path().join("plan.json");
+    fs::write(&path, plan.to_string()).unwrap();
+    let resolved = resolve(path, Given::default());
+    assert_eq!(
+        resolved.contacts.len(),
+        1,
+        "a deleted contact is not scanned"
+    );
+    assert_eq!(
+        resolved.contacts[0].account,
+        AccountRef::Provider("aws.ops".to_string())
+    );
+    // The plan is one line, as terraform writes it: the column says where.
+    let at = resolved.contacts[0].fields[ContactField::EmailAddress.index()]
+        .at
+        .clone()
+        .unwrap();
+    assert_eq!(at.line, 1);
+    let text = plan.to_string();
+    let column = at.column.unwrap() as usize;
+    assert!(text[column - 1..].starts_with("\"email_address\":\"ops@corp.com\""));
+}
