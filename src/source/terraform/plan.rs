@@ -2,7 +2,7 @@
 //! `after_unknown` values left unknown. Values are located at the plan file's line, or, with
 //! the configuration's directory, where the HCL writes them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde_json::Value as Json;
@@ -67,6 +67,11 @@ pub(crate) fn resolve(path: &Path, hcl: Option<&Resolved>) -> Result<Resolved, I
         warnings: hcl.map(|r| r.warnings.clone()).unwrap_or_default(),
         ..Resolved::default()
     };
+    let created: HashSet<String> = changes
+        .iter()
+        .filter(|c| c["type"] == ORGANIZATIONS_ACCOUNT && c["change"]["after"].is_object())
+        .filter_map(|c| c["address"].as_str().map(str::to_string))
+        .collect();
     let mut cursor = locator.start();
     let entries: Vec<(usize, &Json)> = changes
         .iter()
@@ -134,9 +139,12 @@ pub(crate) fn resolve(path: &Path, hcl: Option<&Resolved>) -> Result<Resolved, I
             (Ok(id), _) => AccountRef::Id(id),
             (Err(_), Some(hcl)) => hcl.account.clone(),
             (Err(_), None) if unknown.get("account_id") == Some(&Json::Bool(true)) => {
-                AccountRef::Unknown(format!(
-                    "account_id: {AFTER_APPLY}; give --terraform-dir DIR (the configuration) to map it to the account it creates"
-                ))
+                match created_by_reference(&plan, change, &created) {
+                    Some(account) => AccountRef::Created(account),
+                    None => AccountRef::Unknown(format!(
+                        "account_id: {AFTER_APPLY}; give --terraform-dir DIR (the configuration) to map it to the account it creates"
+                    )),
+                }
             }
             (Err(_), None) => AccountRef::Provider(provider_key(&plan, change)),
         };
@@ -151,9 +159,8 @@ pub(crate) fn resolve(path: &Path, hcl: Option<&Resolved>) -> Result<Resolved, I
     Ok(out)
 }
 
-/// The provider configuration of a resource without `account_id`, from the plan's
-/// `configuration` (`aws.security`), else `aws`.
-fn provider_key(plan: &Json, change: &Json) -> String {
+/// The plan's `configuration` of the resource a change belongs to.
+fn configuration<'p>(plan: &'p Json, change: &Json) -> Option<&'p Json> {
     let mut module = &plan["configuration"]["root_module"];
     if let Some(calls) = change.get("module_address").and_then(Json::as_str) {
         for call in calls.split("module.").filter(|c| !c.is_empty()) {
@@ -168,15 +175,56 @@ fn provider_key(plan: &Json, change: &Json) -> String {
         change["name"].as_str().unwrap_or_default()
     );
     module["resources"]
-        .as_array()
-        .and_then(|resources| {
-            resources
-                .iter()
-                .find(|r| r["address"].as_str() == Some(configured.as_str()))
-        })
+        .as_array()?
+        .iter()
+        .find(|r| r["address"].as_str() == Some(configured.as_str()))
+}
+
+/// The provider configuration of a resource without `account_id`, from the plan's
+/// `configuration` (`aws.security`), else `aws`.
+fn provider_key(plan: &Json, change: &Json) -> String {
+    configuration(plan, change)
         .and_then(|r| r["provider_config_key"].as_str())
         .map(|key| key.rsplit(':').next().unwrap_or(key).to_string())
         .unwrap_or_else(|| "aws".to_string())
+}
+
+/// The account a contact whose `account_id` is unknown belongs to, when the plan's
+/// `configuration` says: its `account_id` refers to exactly one account the plan creates
+/// (`aws_organizations_account.prod.id`), or is `each.value.id` of a `for_each` over the
+/// accounts resource itself (the instance of the same key).
+fn created_by_reference(plan: &Json, change: &Json, created: &HashSet<String>) -> Option<String> {
+    let config = configuration(plan, change)?;
+    let prefix = change
+        .get("module_address")
+        .and_then(Json::as_str)
+        .map_or(String::new(), |m| format!("{m}."));
+    let references = |expression: &Json| -> Vec<String> {
+        expression["references"]
+            .as_array()
+            .map(|refs| {
+                refs.iter()
+                    .filter_map(Json::as_str)
+                    .map(|r| format!("{prefix}{r}"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let account_id = references(&config["expressions"]["account_id"]);
+    let mut named: Vec<&String> = account_id.iter().filter(|r| created.contains(*r)).collect();
+    named.dedup();
+    if let [account] = named.as_slice() {
+        return Some(account.to_string());
+    }
+    let each_value = account_id.iter().any(|r| r.ends_with("each.value"));
+    let over = references(&config["for_each_expression"]);
+    match (each_value, over.as_slice(), change.get("index")) {
+        (true, [resource], Some(key @ Json::String(_))) => {
+            let instance = format!("{resource}[{key}]");
+            created.contains(&instance).then_some(instance)
+        }
+        _ => None,
+    }
 }
 
 /// Finds where things are written in the plan's text.
