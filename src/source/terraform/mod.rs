@@ -57,7 +57,9 @@ pub enum AccountRef {
 /// A contact field's value, or why it is not known, and where it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Field {
+    /// The value, or why it is not known (naming the expression and what resolves it).
     pub value: Result<String, String>,
+    /// Where the value is written.
     pub at: Option<Location>,
 }
 
@@ -66,6 +68,7 @@ pub struct Field {
 pub struct Contact {
     /// Its address, as Terraform writes it (`module.acct["prod"].aws_account_alternate_contact.security`).
     pub address: String,
+    /// The account it belongs to.
     pub account: AccountRef,
     /// The type, or why it (or the resource's instances) is not known.
     pub contact_type: Result<ContactType, String>,
@@ -85,8 +88,11 @@ impl Contact {
 /// One `aws_organizations_account` instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreatedAccount {
+    /// Its address (`aws_organizations_account.prod`), the account's id in findings.
     pub address: String,
+    /// Its `name`, when known.
     pub name: Option<String>,
+    /// Its `email` (the root email), when known.
     pub email: Option<String>,
     /// The resource block.
     pub at: Option<Location>,
@@ -97,7 +103,9 @@ pub struct CreatedAccount {
 /// What a configuration or plan declares.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Resolved {
+    /// Every contact resource instance, in the order declared.
     pub contacts: Vec<Contact>,
+    /// Every account resource instance, in the order declared.
     pub accounts: Vec<CreatedAccount>,
     /// What was not scanned (remote modules), for stderr.
     pub warnings: Vec<String>,
