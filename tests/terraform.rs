@@ -583,8 +583,9 @@ fn values_not_known_before_apply_are_errors_naming_them() {
         output.contains("module.remote.team_name is a module output"),
         "{output}"
     );
-    let function = message("contact-fields-complete/999999999999/OPERATIONS");
-    assert!(function.contains("module.remote.team_name"), "{function}");
+    // A rule reading every field names the first one not known.
+    let fields = message("contact-fields-complete/999999999999/OPERATIONS");
+    assert!(fields.contains("the OPERATIONS contact's name is not known"), "{fields}");
     // The phone is known: its rules still reach a verdict.
     assert_eq!(
         report["findings"]
