@@ -585,7 +585,10 @@ fn values_not_known_before_apply_are_errors_naming_them() {
     );
     // A rule reading every field names the first one not known.
     let fields = message("contact-fields-complete/999999999999/OPERATIONS");
-    assert!(fields.contains("the OPERATIONS contact's name is not known"), "{fields}");
+    assert!(
+        fields.contains("the OPERATIONS contact's name is not known"),
+        "{fields}"
+    );
     // The phone is known: its rules still reach a verdict.
     assert_eq!(
         report["findings"]

@@ -843,16 +843,13 @@ mod tests {
             file: file.clone(),
         };
         let module = Module {
-            dir: Default::default(),
-            variables: Default::default(),
             locals: HashMap::from([(
                 "l".to_string(),
                 local(
                     r#"{ a = { email = "a@corp.com", on = true }, b = { email = "b@corp.com", on = false } }"#,
                 ),
             )]),
-            resources: Vec::new(),
-            module_calls: Vec::new(),
+            ..Module::empty(Default::default())
         };
         let instance = Instance::new(&module, String::new(), HashMap::new(), HashMap::new());
         let expr = local(text);

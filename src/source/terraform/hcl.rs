@@ -123,10 +123,24 @@ pub(crate) struct Module {
     pub(crate) variables: BTreeMap<String, Variable>,
     pub(crate) locals: HashMap<String, Expr>,
     pub(crate) resources: Vec<Resource>,
+    /// Where each `kind.name` is in `resources`.
+    pub(crate) resource_index: HashMap<(String, String), usize>,
     pub(crate) module_calls: Vec<ModuleCall>,
 }
 
 impl Module {
+    /// A module with nothing declared.
+    pub(crate) fn empty(dir: PathBuf) -> Module {
+        Module {
+            dir,
+            variables: BTreeMap::new(),
+            locals: HashMap::new(),
+            resources: Vec::new(),
+            resource_index: HashMap::new(),
+            module_calls: Vec::new(),
+        }
+    }
+
     /// Merges an override file's declarations into the ones they override, as Terraform
     /// does: each argument an override sets replaces the original's.
     fn apply(&mut self, changes: Module) {
@@ -139,10 +153,11 @@ impl Module {
         }
         self.locals.extend(changes.locals);
         for resource in changes.resources {
+            let key = (resource.kind.clone(), resource.name.clone());
             let original = self
-                .resources
-                .iter_mut()
-                .find(|r| r.kind == resource.kind && r.name == resource.name);
+                .resource_index
+                .get(&key)
+                .map(|i| &mut self.resources[*i]);
             if let Some(original) = original {
                 original.arguments.extend(resource.arguments);
                 original.count = resource.count.or(original.count.take());
@@ -162,9 +177,9 @@ impl Module {
 
     /// The resource `kind.name`, if declared.
     pub(crate) fn resource(&self, kind: &str, name: &str) -> Option<&Resource> {
-        self.resources
-            .iter()
-            .find(|r| r.kind == kind && r.name == name)
+        self.resource_index
+            .get(&(kind.to_string(), name.to_string()))
+            .map(|i| &self.resources[*i])
     }
 }
 
@@ -217,13 +232,7 @@ pub(crate) fn load_module(dir: &Path) -> Result<Module, InputError> {
             "no .tf files in this directory; give the root module of a configuration or a plan from `terraform show -json`",
         ));
     }
-    let mut module = Module {
-        dir: dir.to_path_buf(),
-        variables: BTreeMap::new(),
-        locals: HashMap::new(),
-        resources: Vec::new(),
-        module_calls: Vec::new(),
-    };
+    let mut module = Module::empty(dir.to_path_buf());
     let is_override = |path: &PathBuf| {
         path.file_stem()
             .and_then(|stem| stem.to_str())
@@ -238,13 +247,7 @@ pub(crate) fn load_module(dir: &Path) -> Result<Module, InputError> {
     }
     for path in overrides {
         let (file, body) = parse_file(&path)?;
-        let mut changes = Module {
-            dir: module.dir.clone(),
-            variables: BTreeMap::new(),
-            locals: HashMap::new(),
-            resources: Vec::new(),
-            module_calls: Vec::new(),
-        };
+        let mut changes = Module::empty(module.dir.clone());
         for block in body.blocks() {
             declare(&mut changes, block, &file)?;
         }
@@ -308,6 +311,9 @@ fn declare(module: &mut Module, block: &Block, file: &Arc<SourceFile>) -> Result
                 .filter(|a| !META.contains(&a.key.as_str()))
                 .map(|a| (a.key.as_str().to_string(), expr(&a.value)))
                 .collect();
+            module
+                .resource_index
+                .insert((kind.clone(), name.clone()), module.resources.len());
             module.resources.push(Resource {
                 kind,
                 name,

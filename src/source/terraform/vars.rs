@@ -22,20 +22,9 @@ pub struct Given {
     pub vars: Vec<(String, String)>,
 }
 
-/// An empty module, for expressions that may not refer to anything (tfvars, defaults).
-fn constant_module() -> Module {
-    Module {
-        dir: Default::default(),
-        variables: BTreeMap::new(),
-        locals: HashMap::new(),
-        resources: Vec::new(),
-        module_calls: Vec::new(),
-    }
-}
-
 /// Evaluates an expression that refers to nothing.
 pub(crate) fn constant(expr: &Expr) -> Eval {
-    let module = constant_module();
+    let module = Module::empty(Default::default());
     let instance = Instance::new(&module, String::new(), HashMap::new(), HashMap::new());
     Scope::new(&instance).eval_expr(expr)
 }
