@@ -41,8 +41,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Evaluate the rules on a snapshot or on live AWS accounts, and report findings.
-    Scan(ScanArgs),
+    /// Evaluate the rules on a snapshot, live AWS accounts or a Terraform configuration, and
+    /// report findings.
+    Scan(Box<ScanArgs>),
     /// Read alternate contacts from AWS and write them to a snapshot file (evidence, offline scans).
     Collect(CollectArgs),
     /// Write a commented starter contactscan.toml for this organization.
@@ -126,6 +127,26 @@ pub struct LiveArgs {
     pub max_rps: f64,
 }
 
+/// Scanning Terraform before it is applied.
+#[derive(Debug, Clone, Args)]
+pub struct TerraformArgs {
+    /// Scan a Terraform root module directory, or a plan from `terraform show -json plan.out`.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["input", "org", "role_name", "profile", "max_rps", "save_snapshot"])]
+    pub terraform: Option<PathBuf>,
+
+    /// With a plan: the configuration's root module, so findings point at the HCL.
+    #[arg(long, value_name = "DIR", requires = "terraform")]
+    pub terraform_dir: Option<PathBuf>,
+
+    /// A .tfvars file of variable values (repeatable; after terraform.tfvars and *.auto.tfvars).
+    #[arg(long, value_name = "FILE", requires = "terraform")]
+    pub var_file: Vec<PathBuf>,
+
+    /// A variable value, NAME=VALUE (repeatable; after every --var-file).
+    #[arg(long, value_name = "NAME=VALUE", requires = "terraform", value_parser = parse_var)]
+    pub var: Vec<(String, String)>,
+}
+
 #[derive(Debug, Args)]
 pub struct CollectArgs {
     #[command(flatten)]
@@ -164,6 +185,9 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     pub live: LiveArgs,
+
+    #[command(flatten)]
+    pub terraform: TerraformArgs,
 
     /// Live scans: also write what was read to this snapshot file (evidence for auditors).
     #[arg(long, value_name = "SNAPSHOT")]
@@ -248,6 +272,16 @@ fn parse_status(value: &str) -> Result<Status, String> {
             "unknown status {other:?}: expected fail, error, waived or pass"
         )),
     }
+}
+
+fn parse_var(value: &str) -> Result<(String, String), String> {
+    let (name, value) = value.split_once('=').ok_or_else(|| {
+        format!("expected NAME=VALUE, such as security_email=soc@corp.com, got {value:?}")
+    })?;
+    if name.is_empty() {
+        return Err(format!("no variable name before ={value}"));
+    }
+    Ok((name.to_string(), value.to_string()))
 }
 
 fn parse_report(value: &str) -> Result<(Format, PathBuf), String> {

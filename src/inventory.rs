@@ -166,6 +166,11 @@ pub struct ContactOrigin {
     pub unknown: [Option<String>; 4],
 }
 
+/// The code of an unreadable slot whose contact a source cannot know yet (a Terraform resource
+/// whose instances or type are known only after apply): its ERROR findings say what would
+/// resolve it, not how to grant access.
+pub const NOT_KNOWN_YET: &str = "NotKnownBeforeApply";
+
 /// The Organizations account state; anything but `ACTIVE` is skipped by scans.
 pub const ACTIVE: &str = "ACTIVE";
 

@@ -21,7 +21,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     interrupt::watch();
     ui::init(cli.quiet, cli.verbose, cli.color, cli.no_progress);
     match cli.command {
-        Command::Scan(args) => scan::run(args),
+        Command::Scan(args) => scan::run(*args),
         Command::Collect(args) => collect::run(args),
         Command::Init(args) => init::run(args),
         Command::Rules { command } => match command {

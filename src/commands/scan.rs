@@ -11,7 +11,7 @@ use contactscan::inventory::narrow;
 use contactscan::policy;
 use contactscan::report::{self, Filter, Format, Options};
 use contactscan::scan::{AccountScope, Importer, Scan, ScanOptions};
-use contactscan::source::snapshot;
+use contactscan::source::{snapshot, terraform};
 
 use crate::cli::ScanArgs;
 use crate::commands::staged::{self, input_key, Staged, Target};
@@ -35,8 +35,39 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     ui::verbose(&format!("rules: {} to run", rules.rules.len()));
     let now = clock::now()?;
     let scanned_at = clock::rfc3339(now);
-    let mut scan = match &args.input {
-        Some(path) => {
+    let mut scan = match (&args.input, &args.terraform.terraform) {
+        (_, Some(path)) => {
+            if args.securityhub_import {
+                anyhow::bail!(
+                    "--securityhub-import cannot import a Terraform scan: its findings are about \
+                     contacts not applied yet, and accounts the configuration creates have no id \
+                     before apply; import the findings of a live scan after `terraform apply`"
+                );
+            }
+            let request = terraform::Request {
+                path: path.clone(),
+                dir: args.terraform.terraform_dir.clone(),
+                given: terraform::Given {
+                    var_files: args.terraform.var_file.clone(),
+                    vars: args.terraform.var.clone(),
+                },
+            };
+            let (inventory, warnings) = terraform::read(&request)?;
+            for warning in warnings {
+                ui::warn(&warning);
+            }
+            let region = snapshot_region(args.live.region.as_deref(), None);
+            // Each account is its own: ASFF is written only for accounts whose id is known.
+            let options = ScanOptions {
+                source: format!("terraform:{}", path.display()),
+                scanned_at,
+                region,
+                importer: Importer::EachAccount,
+                accounts: AccountScope::of_inventory(&inventory),
+            };
+            Scan::run(inventory, rules, options)
+        }
+        (Some(path), None) => {
             let mut inventory = snapshot::read(path)?;
             let (accounts, warnings) = narrow(
                 std::mem::take(&mut inventory.accounts),
@@ -52,7 +83,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
             let options = ScanOptions::for_snapshot(path, &inventory, region, scanned_at);
             Scan::run(inventory, rules, options)
         }
-        None => {
+        (None, None) => {
             let live = live::read(&args.live)?;
             if let Some(target) = &outputs.snapshot {
                 output::snapshot_to_file(&live.inventory, target)?;

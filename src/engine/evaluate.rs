@@ -19,7 +19,7 @@ use crate::engine::org::OrgFacts;
 use crate::engine::rule::{Condition, Rule, Scope};
 use crate::engine::variables::{account_value, contacts_value, org_value, slot_value};
 use crate::finding::{ErrorCause, Finding, Status};
-use crate::inventory::{Account, ContactType, Inventory, Slot};
+use crate::inventory::{Account, ContactType, Inventory, Slot, NOT_KNOWN_YET};
 
 /// Entries a memo keeps per rule before it stops growing.
 const MEMO_LIMIT: usize = 100_000;
@@ -31,8 +31,8 @@ enum Outcome {
     Fail(Option<Arc<str>>),
     /// The rule's CEL failed.
     Error(Arc<str>),
-    /// A slot the rule needs could not be read.
-    Unreadable(Arc<str>),
+    /// A slot the rule needs could not be read (or is not known yet).
+    Unreadable(Arc<str>, ErrorCause),
     /// A value the rule reads is not known (a Terraform value known only after apply).
     Unknown(Arc<str>),
 }
@@ -202,21 +202,30 @@ fn unknown<'a>(
     })
 }
 
+/// Why one of the slots `types` could not be read, if one could not, and whether it is only
+/// not known yet (then the ERROR says what would resolve it, not how to grant access).
 fn unreadable<'a>(
     account: &Account,
     mut types: impl Iterator<Item = &'a ContactType>,
-) -> Option<Arc<str>> {
+) -> Option<(Arc<str>, ErrorCause)> {
     types.find_map(|t| match account.slot(*t) {
-        Slot::Unreadable { code, message } => Some(Arc::from(format!(
-            "the {t} contact could not be read ({}{}{})",
-            code,
-            if code.is_empty() || message.is_empty() {
-                ""
-            } else {
-                ": "
-            },
-            message
-        ))),
+        Slot::Unreadable { code, message } if code == NOT_KNOWN_YET => Some((
+            Arc::from(format!("the {t} contact is not known yet: {message}")),
+            ErrorCause::Unknown,
+        )),
+        Slot::Unreadable { code, message } => Some((
+            Arc::from(format!(
+                "the {t} contact could not be read ({}{}{})",
+                code,
+                if code.is_empty() || message.is_empty() {
+                    ""
+                } else {
+                    ": "
+                },
+                message
+            )),
+            ErrorCause::Unreadable,
+        )),
         _ => None,
     })
 }
@@ -266,7 +275,7 @@ impl<'a> Evaluator<'_, 'a> {
             Outcome::Pass => (Status::Pass, None, None),
             Outcome::Fail(evidence) => (Status::Fail, evidence, None),
             Outcome::Error(why) => (Status::Error, Some(why), Some(ErrorCause::Rule)),
-            Outcome::Unreadable(why) => (Status::Error, Some(why), Some(ErrorCause::Unreadable)),
+            Outcome::Unreadable(why, cause) => (Status::Error, Some(why), Some(cause)),
             Outcome::Unknown(why) => (Status::Error, Some(why), Some(ErrorCause::Unknown)),
         };
         out.push(Finding {
@@ -321,13 +330,13 @@ impl<'a> Evaluator<'_, 'a> {
         &self,
         on: &On<'_, 'a>,
         contact_type: Option<ContactType>,
-        why: Arc<str>,
+        (why, cause): (Arc<str>, ErrorCause),
     ) -> Outcome {
         let scope = self.scope(on, contact_type, false);
         let applies = on.rule.applies.as_ref().map(|a| a.program.execute(&scope));
         match applies {
             Some(Ok(Value::Bool(false))) => Outcome::NotApplicable,
-            _ => Outcome::Unreadable(why),
+            _ => Outcome::Unreadable(why, cause),
         }
     }
 

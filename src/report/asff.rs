@@ -2,7 +2,8 @@
 //! streamed one finding at a time.
 //!
 //! FAIL (Compliance FAILED), ERROR (NOT_AVAILABLE) and WAIVED (WARNING, the waiver in
-//! ProductFields) are always written; PASS (PASSED) only with `--include-passed`.
+//! ProductFields) are always written; PASS (PASSED) only with `--include-passed`. Findings of
+//! accounts without a 12-digit id (Terraform accounts known by address) are left out.
 //! Security Hub rejects empty strings, so a text that would be empty is left out (or replaced
 //! by a fallback for the fields ASFF requires), and long texts are cut to the documented limits.
 
@@ -15,6 +16,7 @@ use serde::Serialize;
 use crate::aws::arn::product_arn;
 use crate::engine::rule::Rule;
 use crate::finding::Status;
+use crate::inventory::is_account_id;
 use crate::report::redact::Redactor;
 use crate::report::Options;
 use crate::scan::{FindingView, Scan};
@@ -276,6 +278,9 @@ pub fn visit(
     for view in scan
         .views()
         .filter(|v| v.status() != Status::Pass || include_passed)
+        // ASFF needs a 12-digit AwsAccountId: a Terraform account known only by its address
+        // (created on apply, or a provider's) has none yet.
+        .filter(|v| is_account_id(&v.account.id))
     {
         visit(
             view.status(),

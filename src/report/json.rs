@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 
 use crate::engine::rule::{Rule, Scope};
 use crate::finding::Status;
-use crate::inventory::{Account, ContactType};
+use crate::inventory::{is_account_id, Account, ContactType};
 use crate::report::redact::Redactor;
 use crate::report::Options;
 use crate::scan::{FindingView, Scan};
@@ -82,7 +82,7 @@ fn finding<'a>(
         account_name: known(&view.account.name),
         contact_type: view.finding.contact_type.map(|t| t.as_str()),
         title: &view.rule.title,
-        message: redactor.message(view),
+        message: super::located(view, redactor.message(view)),
         evidence: redactor.evidence(view),
         remediation: (view.status() != Status::Pass)
             .then(|| redactor.remediation(view))
@@ -138,11 +138,20 @@ impl PassTemplate {
     }
 
     fn render(&self, account: &Account, out: &mut Vec<u8>) -> io::Result<()> {
+        // Account ids are twelve digits, nothing to escape, but for Terraform addresses
+        // (`module.acct["prod"]...`).
+        let escaped;
+        let id = if is_account_id(&account.id) {
+            account.id.as_str()
+        } else {
+            let quoted = serde_json::to_string(&account.id)?;
+            escaped = quoted[1..quoted.len() - 1].to_string();
+            escaped.as_str()
+        };
         out.extend_from_slice(self.id_prefix.as_bytes());
-        // Account ids are twelve digits: nothing to escape.
-        out.extend_from_slice(account.id.as_bytes());
+        out.extend_from_slice(id.as_bytes());
         out.extend_from_slice(self.after_id.as_bytes());
-        out.extend_from_slice(account.id.as_bytes());
+        out.extend_from_slice(id.as_bytes());
         out.extend_from_slice(BEFORE_NAME);
         serde_json::to_writer(&mut *out, &known(&account.name))?;
         out.extend_from_slice(self.after_name.as_bytes());

@@ -117,7 +117,7 @@ struct Outcome {
 }
 
 fn outcome(view: &FindingView<'_>, redactor: &Redactor) -> Option<Outcome> {
-    let message = || redactor.message(view);
+    let message = || super::located(view, redactor.message(view));
     match view.status() {
         Status::Pass => None,
         Status::Fail => {

@@ -17,7 +17,7 @@ use std::io::{self, Write};
 use std::str::FromStr;
 
 use crate::finding::{Severity, Status};
-use crate::scan::Scan;
+use crate::scan::{FindingView, Scan};
 
 /// Options reporters honour.
 #[derive(Debug, Clone, Default)]
@@ -113,6 +113,22 @@ pub fn warning(format: Format, scan: &Scan, options: &Options) -> Option<String>
     match format {
         Format::Sarif => sarif::warning(scan, options),
         _ => None,
+    }
+}
+
+/// A finding's message with where its value is written (` (at main.tf:12:28)`) in a
+/// Terraform scan, for the formats that name the place in text (JSON, JUnit, the table);
+/// other sources' messages are left as they are.
+pub(crate) fn located(view: &FindingView<'_>, message: String) -> String {
+    let at = view
+        .location()
+        .filter(|_| view.scan.source.starts_with("terraform:"));
+    match at {
+        Some(at) => {
+            let column = at.column.map_or(String::new(), |c| format!(":{c}"));
+            format!("{message} (at {}:{}{column})", at.file.display(), at.line)
+        }
+        None => message,
     }
 }
 

@@ -129,7 +129,7 @@ fn finding_row(
     let style = status_style(view.status(), view.severity());
     let label = paint(options.color, style, &format!("{:<8}", label(view)));
     let contact_type = view.finding.contact_type.map_or("-", |t| t.as_str());
-    let message = printable(&redactor.message(view));
+    let message = printable(&super::located(view, redactor.message(view)));
     let compact = options.width.is_some_and(|w| w < WIDE);
     if compact {
         writeln!(out, "  {label} {} {contact_type}", view.rule.id)?;
@@ -162,7 +162,7 @@ struct Cause {
 /// The cause of an ERROR finding with its account's id taken out, so that one cause on many
 /// accounts is one line.
 fn cause_of(view: &FindingView<'_>, redactor: &Redactor) -> String {
-    printable(&redactor.message(view)).replace(&view.account.id, "<account>")
+    printable(&super::located(view, redactor.message(view))).replace(&view.account.id, "<account>")
 }
 
 /// Writes the table.
