@@ -189,3 +189,143 @@ proptest! {
         }
     }
 }
+
+/// The review's payloads: contact data in account names, in malformed fields, and written with
+/// digits of other scripts.
+const PAYLOADS: &str = r#"{"SchemaVersion": "contactscan/snapshot/v1",
+  "Organization": {"Id": "o-a1b2c3d4e5", "ManagementAccountId": "111111111111"},
+  "Accounts": [
+    {"Id": "111111111111", "Name": "team-alpha (owner carol.d@corp.com, +1 206 266 7002)",
+     "Email": "aws-root+alpha@corp.com",
+     "AlternateContacts": [
+       {"AlternateContactType": "SECURITY", "Name": "Carol Danvers", "Title": "Owner",
+        "EmailAddress": "carol.danvers@corp.com", "PhoneNumber": "＋１ ２０６ ２６６ ７００３"},
+       {"AlternateContactType": "BILLING", "Name": "Billing", "Title": "AP",
+        "EmailAddress": "jane.smith(at)corp.com", "PhoneNumber": "٢٠٦٢٦٦٧٠٠٤"},
+       {"AlternateContactType": "OPERATIONS", "Name": "Ops", "Title": "Ops",
+        "EmailAddress": "ops@example.com", "PhoneNumber": "+91 ९८७६५ ४३२१०"}]},
+    {"Id": "222222222222", "Name": "bob.jones@corp.com", "State": "SUSPENDED"},
+    {"Id": "333333333333", "Name": "ledger 4155550199", "Email": "root+ledger@corp.com",
+     "AlternateContacts": [
+       {"AlternateContactType": "SECURITY", "Name": "Security", "Title": "SOC",
+        "EmailAddress": "root+ledger@corp.com", "PhoneNumber": "+1 415 555 0142"}]}]}"#;
+
+/// Runs of 4 or more digits of any script in `text` (spelled in ASCII digits), but the
+/// accounts' own ids.
+fn digit_runs(text: &str) -> Vec<String> {
+    let ids = ["111111111111", "222222222222", "333333333333"];
+    let mut runs = Vec::new();
+    let mut run = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_numeric() {
+            run.push(c);
+        } else {
+            let ascii = deunicode::deunicode(&run);
+            if run.chars().count() >= 4 && !ids.contains(&ascii.as_str()) {
+                runs.push(ascii);
+            }
+            run.clear();
+        }
+    }
+    runs
+}
+
+#[test]
+fn redaction_leaves_no_local_part_root_email_or_number_in_any_format() {
+    let scan = scan_of(PAYLOADS).expect("the payloads are a valid snapshot");
+    let options = Options {
+        redact: true,
+        include_passed: true,
+        ..Options::default()
+    };
+    let secrets = [
+        "carol.d@",
+        "carol.danvers",
+        "jane.smith",
+        "bob.jones",
+        "aws-root+alpha",
+        "root+ledger",
+    ];
+    for format in [
+        Format::Table,
+        Format::Json,
+        Format::Asff,
+        Format::Sarif,
+        Format::Junit,
+        Format::Markdown,
+        Format::Ocsf,
+    ] {
+        let mut out = Vec::new();
+        report::write(format, &scan, &options, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for secret in secrets {
+            assert!(!text.contains(secret), "{format:?} shows {secret}");
+        }
+        // Templates and dates hold digits too: none of them is four digits of a contact's.
+        let runs: Vec<String> = digit_runs(&text)
+            .into_iter()
+            .filter(|run| !["2026", "2018", "1000"].contains(&run.as_str()))
+            .collect();
+        for number in [
+            "2062667002",
+            "2062667003",
+            "7003",
+            "7004",
+            "43210",
+            "4155550199",
+            "0142",
+        ] {
+            assert!(
+                !runs.iter().any(|run| run.contains(number)),
+                "{format:?} shows {number}: {runs:?}"
+            );
+        }
+        // Domains and account ids stay: findings remain attributable.
+        assert!(
+            text.contains("corp.com") && text.contains("111111111111"),
+            "{format:?}"
+        );
+    }
+}
+
+#[test]
+fn redaction_covers_stderr_too() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("s.json"), PAYLOADS).unwrap();
+    fs::write(
+        dir.path().join("contactscan.toml"),
+        "[[waivers]]\nrules = [\"contact-registered\"]\naccounts = [\"*\"]\nreason = \"r\"\nowner = \"carol.danvers@corp.com\"\nexpires = 2020-01-01\n",
+    )
+    .unwrap();
+    let output = contactscan()
+        .current_dir(dir.path())
+        .args(["scan", "--input", "s.json", "--redact", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("expired"), "{stderr}");
+    assert!(!stderr.contains("carol.danvers"), "{stderr}");
+    assert!(stderr.contains("@corp.com"), "{stderr}");
+}
+
+#[test]
+fn markdown_keeps_within_a_job_summary_whatever_the_names() {
+    let long_name = "n".repeat(600 * 1024);
+    let accounts: Vec<serde_json::Value> = (0..3)
+        .map(|i| serde_json::json!({"Id": format!("12345678901{i}"), "Name": long_name}))
+        .collect();
+    let text =
+        serde_json::json!({"SchemaVersion": "contactscan/snapshot/v1", "Accounts": accounts})
+            .to_string();
+    let scan = scan_of(&text).unwrap();
+    let mut out = Vec::new();
+    report::write(Format::Markdown, &scan, &Options::default(), &mut out).unwrap();
+    assert!(out.len() <= 1024 * 1024, "{} bytes", out.len());
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("more findings are left out"),
+        "{}",
+        &text[text.len() - 300..]
+    );
+    assert!(text.starts_with("# contactscan"));
+}

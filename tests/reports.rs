@@ -585,7 +585,7 @@ fn redact_hides_every_fixture_address_in_every_format() {
             );
         }
         let masked = if format == Format::Markdown {
-            "s\\*\\*\\*\\*\\*\\*y@yourcompany.com"
+            "s\\*\\*\\*\\*\\*\\*y&#64;yourcompany.com"
         } else {
             "s******y@yourcompany.com"
         };

@@ -9,6 +9,7 @@ use contactscan::config::{self, Config};
 use contactscan::engine::RuleSet;
 use contactscan::inventory::narrow;
 use contactscan::policy;
+use contactscan::report::redact::Redactor;
 use contactscan::report::{self, Filter, Format, Options};
 use contactscan::scan::{AccountScope, Importer, Scan, ScanOptions};
 use contactscan::source::{snapshot, terraform};
@@ -117,7 +118,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     let config_path = config.as_ref().map(|c| c.path.clone());
     if let Some(Config { waivers, .. }) = config {
         let used = policy::apply_waivers(&mut scan, waivers, now.date_naive());
-        warn_about_waivers(&scan, used);
+        warn_about_waivers(&scan, used, args.redact);
     }
     let options = Options {
         color: false,
@@ -230,14 +231,20 @@ fn snapshot_region(flag: Option<&str>, profile: Option<&str>) -> String {
         .unwrap_or_else(|| aws_config::DEFAULT_REGION.to_string())
 }
 
-fn warn_about_waivers(scan: &Scan, used: policy::WaiverUse) {
+/// Warns about expired and stale waivers; with `--redact`, their owners' addresses masked as
+/// in the reports.
+fn warn_about_waivers(scan: &Scan, used: policy::WaiverUse, redact: bool) {
+    let redactor = Redactor::new(
+        redact,
+        scan.inventory.accounts.iter().map(|a| a.id.as_str()),
+    );
     let describe = |i: usize| {
         let w = &scan.waivers[i];
         format!(
             "rules {} on accounts {} (owner {})",
             w.rules.join(","),
             w.accounts.join(","),
-            w.owner
+            redactor.text(&w.owner)
         )
     };
     for i in used.expired {

@@ -204,10 +204,7 @@ fn finding<'a>(
     field("contactscan/RuleId", Cow::Borrowed(&rule.id));
     field("contactscan/Status", Cow::Borrowed(view.status().as_str()));
     field("contactscan/ScannedAccountId", Cow::Borrowed(&account.id));
-    field(
-        "contactscan/ScannedAccountName",
-        Cow::Borrowed(&account.name),
-    );
+    field("contactscan/ScannedAccountName", redactor.name(account));
     if let Some(contact_type) = view.finding.contact_type {
         field(
             "contactscan/ContactType",

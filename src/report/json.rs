@@ -32,7 +32,7 @@ struct Summary {
 #[derive(Serialize)]
 struct Skipped<'a> {
     id: &'a str,
-    name: Option<&'a str>,
+    name: Option<Cow<'a, str>>,
     state: &'a str,
 }
 
@@ -51,7 +51,7 @@ struct Finding<'a> {
     severity: &'static str,
     account_id: &'a str,
     /// `null` when unknown.
-    account_name: Option<&'a str>,
+    account_name: Option<Cow<'a, str>>,
     contact_type: Option<&'static str>,
     title: &'a str,
     message: String,
@@ -63,9 +63,9 @@ struct Finding<'a> {
     compliance: &'a RawValue,
 }
 
-/// A value that is `""` when unknown, as JSON has it: `null` then.
-fn known(value: &str) -> Option<&str> {
-    (!value.is_empty()).then_some(value)
+/// An account's name, redacted with `--redact`; `null` when unknown (`""`).
+fn name<'a>(account: &'a Account, redactor: &Redactor) -> Option<Cow<'a, str>> {
+    (!account.name.is_empty()).then(|| redactor.name(account))
 }
 
 fn finding<'a>(
@@ -79,7 +79,7 @@ fn finding<'a>(
         status: view.status().as_str(),
         severity: view.severity().label(),
         account_id: &view.account.id,
-        account_name: known(&view.account.name),
+        account_name: name(view.account, redactor),
         contact_type: view.finding.contact_type.map(|t| t.as_str()),
         title: &view.rule.title,
         message: super::located(view, redactor.message(view)),
@@ -137,7 +137,7 @@ impl PassTemplate {
         })
     }
 
-    fn render(&self, account: &Account, out: &mut Vec<u8>) -> io::Result<()> {
+    fn render(&self, account: &Account, redactor: &Redactor, out: &mut Vec<u8>) -> io::Result<()> {
         // Account ids are twelve digits, nothing to escape, but for Terraform addresses
         // (`module.acct["prod"]...`).
         let escaped;
@@ -153,7 +153,7 @@ impl PassTemplate {
         out.extend_from_slice(self.after_id.as_bytes());
         out.extend_from_slice(id.as_bytes());
         out.extend_from_slice(BEFORE_NAME);
-        serde_json::to_writer(&mut *out, &known(&account.name))?;
+        serde_json::to_writer(&mut *out, &name(account, redactor))?;
         out.extend_from_slice(self.after_name.as_bytes());
         Ok(())
     }
@@ -219,7 +219,7 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
         .skipped_accounts()
         .map(|a| Skipped {
             id: &a.id,
-            name: known(&a.name),
+            name: name(a, &redactor),
             state: &a.state,
         })
         .collect();
@@ -240,7 +240,11 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
             });
             if f.status == Status::Pass {
                 let slot = f.contact_type.map_or(0, ContactType::index);
-                templates[f.rule][slot].render(&scan.inventory.accounts[f.account], buffer)?;
+                templates[f.rule][slot].render(
+                    &scan.inventory.accounts[f.account],
+                    &redactor,
+                    buffer,
+                )?;
             } else {
                 let view = scan.view(f);
                 serde_json::to_writer(
@@ -305,7 +309,11 @@ mod tests {
                 let mut rendered = Vec::new();
                 let slot = f.contact_type.map_or(0, ContactType::index);
                 templates[f.rule][slot]
-                    .render(&scan.inventory.accounts[f.account], &mut rendered)
+                    .render(
+                        &scan.inventory.accounts[f.account],
+                        &redactor,
+                        &mut rendered,
+                    )
                     .unwrap();
                 assert_eq!(
                     String::from_utf8(rendered).unwrap(),

@@ -60,12 +60,13 @@ struct CasePrefix {
 }
 
 impl CasePrefix {
-    fn of(account: &Account) -> CasePrefix {
+    fn of(account: &Account, redactor: &Redactor) -> CasePrefix {
+        let name = redactor.name(account);
         // XmlString's scan for escape sequences is costly; most names have nothing to drop.
-        let name = if account.name.chars().all(is_plain_xml_char) {
-            account.name.clone()
+        let name = if name.chars().all(is_plain_xml_char) {
+            name.into_owned()
         } else {
-            xml_text(&account.name)
+            xml_text(&name)
         };
         let mut text = account.id.clone();
         if !name.is_empty() {
@@ -315,7 +316,7 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
         .inventory
         .accounts
         .par_iter()
-        .map(CasePrefix::of)
+        .map(|account| CasePrefix::of(account, &redactor))
         .collect();
     let mut writer = Writer::new(&mut *out);
     writer
@@ -376,7 +377,7 @@ mod tests {
         let mut passes = 0;
         for f in scan.findings.iter().filter(|f| f.status == Status::Pass) {
             let view = scan.view(f);
-            let prefix = CasePrefix::of(view.account);
+            let prefix = CasePrefix::of(view.account, &redactor);
             let name = prefix.case_name(f.contact_type);
             let mut written = Vec::new();
             write_case(&mut Writer::new(&mut written), &view, &name, &redactor).unwrap();

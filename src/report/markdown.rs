@@ -8,6 +8,7 @@ use std::io::{self, Write};
 
 use crate::finding::{Severity, Status};
 use crate::report::redact::Redactor;
+use crate::report::table::is_format_control;
 use crate::report::Options;
 use crate::scan::{FindingView, Scan};
 
@@ -19,16 +20,18 @@ const LISTED_ROWS: usize = 1_000;
 const LISTED: [Status; 3] = [Status::Fail, Status::Error, Status::Waived];
 
 /// Escapes text for a table cell or a line of prose: no table breaks, no HTML, no emphasis
-/// from redaction stars, one line.
+/// from redaction stars or strike-through, no mentions (`@all` notifies a whole GitLab group),
+/// no links made of bare URLs, no reordering by bidi controls, one line.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\\' | '|' | '*' | '_' | '`' | '[' | ']' => {
+            '\\' | '|' | '*' | '_' | '`' | '[' | ']' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
+            '@' => out.push_str("&#64;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
@@ -37,12 +40,14 @@ fn escape(text: &str) -> String {
                 out.push_str("<br>");
             }
             '\n' => out.push_str("<br>"),
-            // Escape sequences and other controls are shown, not passed to a renderer.
-            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+            // Escape sequences, other controls and bidi overrides are shown, not passed on.
+            c if c.is_control() || is_format_control(c) => {
+                out.push_str(&c.escape_unicode().to_string())
+            }
             c => out.push(c),
         }
     }
-    out
+    out.replace("://", "&#58;//").replace("www.", "www&#46;")
 }
 
 /// Whether a finding is a row: FAIL, ERROR or WAIVED, and shown by `--min-severity`/`--status`.
@@ -58,7 +63,7 @@ fn row(view: &FindingView<'_>, redactor: &Redactor) -> String {
     let account = if view.account.name.is_empty() {
         view.account.id.clone()
     } else {
-        format!("{} {}", view.account.id, view.account.name)
+        format!("{} {}", view.account.id, redactor.name(view.account))
     };
     let mut message = redactor.message(view);
     if let Some(waiver) = view.waiver() {
@@ -80,8 +85,45 @@ fn row(view: &FindingView<'_>, redactor: &Redactor) -> String {
 
 const TABLE_HEAD: &str = "| Account | Type | Status | Message |\n|---|---|---|---|";
 
-/// Writes the summary.
+/// The size a summary keeps within: GitHub's job summary takes at most 1 MiB.
+pub const MAX_BYTES: usize = 1024 * 1024;
+/// Room kept for the closing lines.
+const CLOSING_BYTES: usize = 512;
+
+/// A writer that counts what went through it.
+struct Counted<'w> {
+    out: &'w mut dyn Write,
+    written: usize,
+}
+
+impl Write for Counted<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.written += n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Writes the summary, within [`MAX_BYTES`].
 pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<()> {
+    write_capped(scan, options, MAX_BYTES, out)
+}
+
+/// [`write`] within `max_bytes` (tests use a small one): rows that would not fit are counted
+/// in a closing line instead.
+pub fn write_capped(
+    scan: &Scan,
+    options: &Options,
+    max_bytes: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let out = &mut Counted { out, written: 0 };
+    let room = max_bytes.saturating_sub(CLOSING_BYTES);
+    let mut left_out = 0;
     let redactor = Redactor::for_scan(scan, options);
     let summary = scan.summary();
     let mut by_severity = [[0usize; LISTED.len()]; Severity::ALL.len()];
@@ -168,7 +210,12 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
                     count - VISIBLE_ROWS
                 )?;
             }
-            writeln!(out, "{}", row(&view, &redactor))?;
+            let row = row(&view, &redactor);
+            if out.written + row.len() + 1 > room {
+                left_out += 1;
+                continue;
+            }
+            writeln!(out, "{row}")?;
         }
         if count > LISTED_ROWS {
             writeln!(
@@ -181,6 +228,14 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
             writeln!(out, "\n</details>")?;
         }
     }
+    if left_out > 0 {
+        writeln!(
+            out,
+            "\n{left_out} more findings are left out: the summary keeps within {} KiB (what a \
+             GitHub job summary takes); the JSON, SARIF and JUnit reports list every finding.",
+            max_bytes / 1024
+        )?;
+    }
     Ok(())
 }
 
@@ -191,6 +246,20 @@ mod tests {
     #[test]
     fn cells_stay_in_one_cell() {
         assert_eq!(escape("a|b\nc\r\nd"), "a\\|b<br>c<br>d");
-        assert_eq!(escape("s******y@x <y>"), "s\\*\\*\\*\\*\\*\\*y@x &lt;y&gt;");
+        assert_eq!(
+            escape("s******y@x <y>"),
+            "s\\*\\*\\*\\*\\*\\*y&#64;x &lt;y&gt;"
+        );
+    }
+
+    #[test]
+    fn mentions_links_strike_through_and_bidi_are_neutralised() {
+        assert_eq!(escape("@all @group"), "&#64;all &#64;group");
+        assert_eq!(
+            escape("see https://evil.example and www.evil.example"),
+            "see https&#58;//evil.example and www&#46;evil.example"
+        );
+        assert_eq!(escape("~~gone~~"), "\\~\\~gone\\~\\~");
+        assert_eq!(escape("a\u{202E}b\u{2066}c"), "a\\u{202e}b\\u{2066}c");
     }
 }

@@ -8,7 +8,7 @@ pub(crate) mod json;
 pub(crate) mod junit;
 pub(crate) mod markdown;
 pub(crate) mod ocsf;
-pub(crate) mod redact;
+pub mod redact;
 mod render;
 pub mod sarif;
 pub(crate) mod table;

@@ -87,7 +87,7 @@ struct Compliance<'a> {
 struct Account<'a> {
     uid: &'a str,
     #[serde(skip_serializing_if = "str::is_empty")]
-    name: &'a str,
+    name: Cow<'a, str>,
     #[serde(rename = "type")]
     kind: &'static str,
     type_id: u32,
@@ -106,7 +106,7 @@ struct Resource<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     #[serde(skip_serializing_if = "str::is_empty")]
-    name: &'a str,
+    name: Cow<'a, str>,
     region: &'a str,
     cloud_partition: &'a str,
 }
@@ -223,7 +223,7 @@ fn event<'a>(view: &FindingView<'a>, time: i64, redactor: &Redactor) -> Event<'a
             region: &scan.region,
             account: Account {
                 uid: &account.id,
-                name: &account.name,
+                name: redactor.name(account),
                 kind: "AWS Account",
                 type_id: AWS_ACCOUNT_TYPE_ID,
             },
@@ -231,7 +231,7 @@ fn event<'a>(view: &FindingView<'a>, time: i64, redactor: &Redactor) -> Event<'a
         resources: [Resource {
             uid: format!("AWS::::Account:{}", account.id),
             kind: "AwsAccount",
-            name: &account.name,
+            name: redactor.name(account),
             region: &scan.region,
             cloud_partition: &scan.partition,
         }],

@@ -85,6 +85,16 @@ impl<'a> Redactor<'a> {
         })
     }
 
+    /// An account's name, redacted when on: names are free text, and some carry an owner's
+    /// address or number (`team-alpha (owner carol.d@corp.com, +1 206 266 7002)`).
+    pub fn name<'t>(&self, account: &'t Account) -> Cow<'t, str> {
+        if self.on && !account.name.is_empty() {
+            Cow::Owned(self.in_account(account, account.name.clone()))
+        } else {
+            Cow::Borrowed(&account.name)
+        }
+    }
+
     /// A finding's remediation, redacted when on.
     pub fn remediation(&self, view: &FindingView<'_>) -> String {
         self.in_account(view.account, view.remediation())
@@ -120,8 +130,8 @@ impl<'a> Redactor<'a> {
             }
             let run = &chars[start..i];
             let (Some(first), Some(last)) = (
-                run.iter().position(char::is_ascii_digit),
-                run.iter().rposition(char::is_ascii_digit),
+                run.iter().position(|c| is_digit(*c)),
+                run.iter().rposition(|c| is_digit(*c)),
             ) else {
                 out.extend(run);
                 continue;
@@ -146,7 +156,7 @@ impl<'a> Redactor<'a> {
 
     /// Whether a run, from its first to its last digit, reads as a phone number.
     fn is_phone_number(&self, number: &[char]) -> bool {
-        let digits = number.iter().filter(|c| c.is_ascii_digit()).count();
+        let digits = number.iter().filter(|c| is_digit(**c)).count();
         if digits < 7 {
             return false;
         }
@@ -203,7 +213,7 @@ fn sensitive_values(account: &Account) -> Vec<(String, String)> {
         if let Slot::Registered(contact) = slot {
             add_email(&contact.email_address);
             let phone = contact.phone_number.trim();
-            if phone.chars().any(|c| c.is_ascii_digit()) {
+            if phone.chars().any(is_digit) {
                 phones.push((phone.to_string(), mask_digits(phone)));
             }
         }
@@ -252,12 +262,12 @@ fn mask_local(local: &str) -> String {
 
 /// A phone number with all digits but the last two masked.
 fn mask_digits(phone: &str) -> String {
-    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let digits = phone.chars().filter(|c| is_digit(*c)).count();
     let mut seen = 0;
     phone
         .chars()
         .map(|c| {
-            if c.is_ascii_digit() {
+            if is_digit(c) {
                 seen += 1;
                 if seen + 2 > digits {
                     return c;
@@ -308,8 +318,14 @@ fn emails(text: &str) -> String {
     out.into_iter().collect()
 }
 
+/// A digit in any script: ASCII, fullwidth `１`, Arabic-Indic `٢`, Devanagari `३`...
+fn is_digit(c: char) -> bool {
+    c.is_ascii_digit() || (!c.is_ascii() && c.is_numeric())
+}
+
+/// What a phone number is written with, fullwidth forms and the ideographic space included.
 fn is_phone_char(c: char) -> bool {
-    c.is_ascii_digit() || " +-.()".contains(c)
+    is_digit(c) || " +-.()\u{FF0B}\u{FF0D}\u{FF08}\u{FF09}\u{3000}\u{00A0}".contains(c)
 }
 
 #[cfg(test)]

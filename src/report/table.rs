@@ -112,11 +112,15 @@ fn label(view: &FindingView<'_>) -> &'static str {
     }
 }
 
-fn account_header(view: &FindingView<'_>) -> String {
+fn account_header(view: &FindingView<'_>, redactor: &Redactor) -> String {
     if view.account.name.is_empty() {
         view.account.id.clone()
     } else {
-        format!("{} {}", view.account.id, printable(&view.account.name))
+        format!(
+            "{} {}",
+            view.account.id,
+            printable(&redactor.name(view.account))
+        )
     }
 }
 
@@ -195,7 +199,7 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
             writeln!(
                 out,
                 "{}",
-                paint(options.color, bold, &account_header(&view))
+                paint(options.color, bold, &account_header(&view, &redactor))
             )?;
         }
         finding_row(out, &view, &redactor, options)?;
