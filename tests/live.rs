@@ -775,3 +775,49 @@ fn ctrl_c_stops_the_sweep_with_exit_130_and_names_what_was_not_read() {
     assert!(output.stdout.is_empty());
     assert!(!report.exists(), "no report after an interruption");
 }
+
+#[test]
+fn an_endpoint_that_dies_mid_sweep_stops_it_with_exit_2_naming_what_was_not_read() {
+    let moto = Moto::start();
+    let aws = Aws::new(&moto.url);
+    build_org(&aws, 8, 0, true);
+    let proxy = Proxy::start(
+        &moto.address,
+        Faults {
+            hold_reads: true,
+            ..Faults::default()
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let child = contactscan(&proxy.url, dir.path())
+        .args(["scan", "--org", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start contactscan");
+    // Once reads are in flight, the endpoint goes away: connections close, new ones are
+    // refused.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while proxy.counts().reads == 0 {
+        assert!(Instant::now() < deadline, "no read reached the proxy");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(proxy);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("stopped answering"), "{stderr}");
+    assert!(stderr.contains("not read: "), "{stderr}");
+    assert!(
+        output.stdout.is_empty(),
+        "no report after an endpoint failure"
+    );
+    for dump in [
+        "DispatchFailure",
+        "ConnectorError",
+        "{ source:",
+        "configure AWS credentials",
+    ] {
+        assert!(!stderr.contains(dump), "{dump} in {stderr}");
+    }
+}

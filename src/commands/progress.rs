@@ -16,6 +16,8 @@ pub struct Stderr {
     mode: Mode,
     total: u64,
     done: u64,
+    retries: u64,
+    throttled: u64,
 }
 
 enum Mode {
@@ -35,6 +37,8 @@ impl Stderr {
             mode: Mode::Off,
             total: 0,
             done: 0,
+            retries: 0,
+            throttled: 0,
         }
     }
 }
@@ -47,7 +51,7 @@ impl Progress for Stderr {
         } else if std::io::stderr().is_terminal() {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             if let Ok(style) = ProgressStyle::with_template(
-                "{spinner} reading contacts {bar:30} {pos}/{len} accounts {elapsed} (eta {eta})",
+                "{spinner} reading contacts {bar:30} {pos}/{len} accounts {elapsed} (eta {eta}) {msg}",
             ) {
                 bar.set_style(style);
             }
@@ -70,13 +74,33 @@ impl Progress for Stderr {
                 if now > *tenth && self.done < self.total {
                     *tenth = now;
                     eprintln!(
-                        "contactscan: read {}/{} accounts ({}%)",
+                        "contactscan: read {}/{} accounts ({}%){}",
                         self.done,
                         self.total,
-                        now * 10
+                        now * 10,
+                        retries_note(self.retries, self.throttled)
                     );
                 }
             }
+        }
+    }
+
+    fn retries(&mut self, retries: u64, throttled: u64) {
+        if retries == self.retries {
+            return;
+        }
+        self.retries = retries;
+        self.throttled = throttled;
+        match &self.mode {
+            Mode::Bar(bar) => bar.set_message(retries_note(retries, throttled)),
+            // Off a terminal, the first retries of a quiet stretch are worth a line.
+            Mode::Lines { .. } if retries.is_power_of_two() => eprintln!(
+                "contactscan: read {}/{} accounts so far{}",
+                self.done,
+                self.total,
+                retries_note(retries, throttled)
+            ),
+            _ => {}
         }
     }
 
@@ -85,6 +109,18 @@ impl Progress for Stderr {
             bar.finish_and_clear();
         }
         self.mode = Mode::Off;
+    }
+}
+
+/// `, 12 retries (3 throttled)`, or nothing before the first retry.
+fn retries_note(retries: u64, throttled: u64) -> String {
+    if retries == 0 {
+        String::new()
+    } else {
+        format!(
+            ", {retries} retr{} ({throttled} throttled)",
+            if retries == 1 { "y" } else { "ies" }
+        )
     }
 }
 

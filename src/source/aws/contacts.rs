@@ -2,7 +2,7 @@
 //! identity's token bucket, retried with jittered exponential backoff, and turned into slots.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use aws_sdk_account::error::SdkError;
 use aws_sdk_account::operation::get_alternate_contact::{
@@ -27,6 +27,27 @@ pub(crate) struct Counters {
     pub errors: AtomicU64,
     /// Roles assumed with `--role-name`.
     pub roles_assumed: AtomicU64,
+    /// Attempts in a row, across the sweep, that reached no endpoint (connection refused or
+    /// reset, timed out) since the last answer of any kind.
+    pub unanswered_in_a_row: AtomicU64,
+    /// The last of those failures, to name it.
+    pub last_unanswered: Mutex<String>,
+}
+
+/// Attempts in a row without any answer after which the endpoint counts as gone: more than a
+/// whole read's retries, across the sweep, with nothing answered in between.
+pub(crate) const DEAD_ENDPOINT_ATTEMPTS: u64 = 24;
+
+impl Counters {
+    /// The failure that shows the endpoint is gone, once enough attempts in a row got no answer.
+    pub fn dead_endpoint(&self) -> Option<String> {
+        (self.unanswered_in_a_row.load(Ordering::Relaxed) >= DEAD_ENDPOINT_ATTEMPTS).then(|| {
+            self.last_unanswered
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone()
+        })
+    }
 }
 
 /// Reads the contacts of one account in one calling context.
@@ -71,6 +92,13 @@ impl Reader {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            if let Some(failure) = self.counters.dead_endpoint() {
+                // The sweep stops; this slot is not read.
+                return self.finish(Slot::Unreadable {
+                    code: "EndpointUnreachable".to_string(),
+                    message: failure,
+                });
+            }
             self.bucket.acquire().await;
             self.counters.requests.fetch_add(1, Ordering::Relaxed);
             let result = self
@@ -80,6 +108,18 @@ impl Reader {
                 .set_account_id(self.account_id.clone())
                 .send()
                 .await;
+            let answered = match &result {
+                Err(SdkError::DispatchFailure(failure)) => {
+                    !(failure.is_io() || failure.is_timeout())
+                }
+                Err(SdkError::TimeoutError(_)) => false,
+                _ => true,
+            };
+            if answered {
+                self.counters
+                    .unanswered_in_a_row
+                    .store(0, Ordering::Relaxed);
+            }
             let (code, message) = match classify(result) {
                 Attempt::Done(slot) => return self.finish(slot),
                 Attempt::Retry {
@@ -90,6 +130,16 @@ impl Reader {
                     if throttled {
                         self.counters.throttled.fetch_add(1, Ordering::Relaxed);
                         self.bucket.penalize();
+                    }
+                    if !answered {
+                        self.counters
+                            .unanswered_in_a_row
+                            .fetch_add(1, Ordering::Relaxed);
+                        *self
+                            .counters
+                            .last_unanswered
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner) = message.clone();
                     }
                     (code, message)
                 }

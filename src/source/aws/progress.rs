@@ -12,6 +12,8 @@ pub trait Progress: Send {
     fn started(&mut self, _accounts: u64) {}
     /// One more account was read (or found unreadable).
     fn account_done(&mut self) {}
+    /// So far, `retries` attempts were retries, `throttled` of them after throttling.
+    fn retries(&mut self, _retries: u64, _throttled: u64) {}
     /// The sweep ended, read to the end or interrupted: what is drawn should go.
     fn finished(&mut self) {}
 }

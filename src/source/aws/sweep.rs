@@ -68,6 +68,8 @@ pub(crate) async fn sweep(
     let mut assuming: JoinSet<(usize, Result<Reader, AssumeError>)> = JoinSet::new();
     let mut reading: JoinSet<(usize, [Slot; 3])> = JoinSet::new();
     let concurrency = context.concurrency.max(1);
+    let mut tick = tokio::time::interval(PROGRESS_TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         // Start assuming roles ahead of the reads, and queue what needs no role.
         while let Some(target) = queue.front() {
@@ -100,10 +102,19 @@ pub(crate) async fn sweep(
         if queue.is_empty() && ready.is_empty() && assuming.is_empty() && reading.is_empty() {
             return Ok(());
         }
+        if let Some(failure) = context.counters.dead_endpoint() {
+            return Err(endpoint_gone(&failure, accounts, &unread, total));
+        }
         tokio::select! {
             biased;
             () = &mut interrupt => {
                 return Err(interrupted(accounts, &unread, total));
+            }
+            _ = tick.tick() => {
+                progress.retries(
+                    context.counters.retries.load(Ordering::Relaxed),
+                    context.counters.throttled.load(Ordering::Relaxed),
+                );
             }
             Some(joined) = assuming.join_next(), if !assuming.is_empty() => {
                 let (index, assumed) = joined.map_err(task_failed)?;
@@ -159,9 +170,11 @@ fn task_failed(error: JoinError) -> Error {
 
 /// Ids listed in the interruption message before it says "and N more".
 const LISTED_IDS: usize = 10;
+/// How often the progress hears of retries while reads are under way.
+const PROGRESS_TICK: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// The error for an interruption; `unread[i]` says whether `accounts[i]` is still to be read.
-fn interrupted(accounts: &[Account], unread: &[bool], total: usize) -> Error {
+/// `n of total accounts (id, id, ... and N more)` for the accounts still to be read.
+fn not_read(accounts: &[Account], unread: &[bool], total: usize) -> String {
     let unread: Vec<&str> = accounts
         .iter()
         .zip(unread)
@@ -174,13 +187,28 @@ fn interrupted(accounts: &[Account], unread: &[bool], total: usize) -> Error {
     if let Some(more) = &more {
         ids.push(more);
     }
+    format!(
+        "{} of {total} account{} ({})",
+        unread.len(),
+        if total == 1 { "" } else { "s" },
+        ids.join(", ")
+    )
+}
+
+/// The error for an endpoint that stopped answering: the sweep stops instead of retrying
+/// every slot against it.
+fn endpoint_gone(failure: &str, accounts: &[Account], unread: &[bool], total: usize) -> Error {
+    Error::aws(format!(
+        "the Account Management endpoint stopped answering ({failure}); the sweep stopped; not \
+         read: {}. Check the network, a proxy, or AWS_ENDPOINT_URL, then run again",
+        not_read(accounts, unread, total)
+    ))
+}
+
+/// The error for an interruption; `unread[i]` says whether `accounts[i]` is still to be read.
+fn interrupted(accounts: &[Account], unread: &[bool], total: usize) -> Error {
     Error::Interrupted(Interrupted {
-        not_done: format!(
-            "not read: {} of {total} account{} ({})",
-            unread.len(),
-            if total == 1 { "" } else { "s" },
-            ids.join(", ")
-        ),
+        not_done: format!("not read: {}", not_read(accounts, unread, total)),
     })
 }
 
