@@ -8,6 +8,10 @@ Deterministic for a given N (seeded), so benchmark runs are comparable.
 
 With --distinct every account has contacts of its own (no two alike): the worst case for
 contactscan's memo, which evaluates each distinct contact once.
+
+With --failing about 15 % of all findings FAIL (a first scan of a large organization): most
+accounts carry a personal Gmail SECURITY contact, a template-domain BILLING address and a
+fictional OPERATIONS number under a filler name, varied by team.
 """
 import json
 import random
@@ -35,6 +39,7 @@ def main():
                   sys.stdout, indent=1)
         sys.stdout.write("\n")
         return
+    failing = "--failing" in sys.argv[2:]
     rng = random.Random(n)
     teams = [f"team{t:03d}" for t in range(200)]
     people = [("Marco", "Rossi"), ("Anna", "Schmidt"), ("Li", "Wei"), ("Sara", "Lopez"), ("Jon", "Berg")]
@@ -58,6 +63,12 @@ def main():
             {"AlternateContactType": "OPERATIONS", "Name": f"{team} on-call", "Title": "Platform",
              "EmailAddress": f"{team}-oncall@harborlight.com", "PhoneNumber": f"+1 206 266 {1100 + teams.index(team)}"},
         ]
+        if failing and rng.random() < 0.76:
+            first, last = rng.choice(people)
+            contacts[0].update(Name=f"{first} {last}",
+                               EmailAddress=f"{first.lower()}.{last.lower()}.{team}@gmail.com")
+            contacts[1].update(Name="TBD", EmailAddress=f"billing-{team}@yourcompany.com")
+            contacts[2].update(Name="John Doe", PhoneNumber="+1 206 555 0100")
         if roll > 0.97:
             contacts.pop(0)
         accounts.append({
