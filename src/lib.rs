@@ -10,6 +10,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod finding;
+pub mod fix;
 pub mod inventory;
 pub mod policy;
 pub mod report;
