@@ -13,6 +13,7 @@ pub mod finding;
 pub mod fix;
 pub mod inventory;
 pub mod policy;
+pub mod remediation;
 pub mod report;
 pub mod scan;
 pub mod securityhub;

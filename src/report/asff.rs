@@ -174,6 +174,30 @@ fn clip(text: &str, max: usize) -> Option<String> {
     }
 }
 
+/// A remediation as Security Hub takes it (at most 512 characters): whole, else without its
+/// comment lines, else a comment saying where the whole command is. A command is never cut
+/// short: that would run something else.
+fn recommendation(text: &str) -> Option<String> {
+    let fits = |text: &str| text.chars().count() <= RECOMMENDATION_MAX;
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    if fits(text) {
+        return Some(text.to_string());
+    }
+    let commands: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    let commands = commands.join("\n");
+    if !commands.trim().is_empty() && fits(&commands) {
+        return Some(commands);
+    }
+    Some(
+        "# The command is longer than Security Hub allows: `contactscan scan --format json` \
+          prints it in full, and `contactscan fix` plans the fix for every account."
+            .to_string(),
+    )
+}
+
 fn compliance_status(status: Status) -> &'static str {
     match status {
         Status::Pass => "PASSED",
@@ -227,8 +251,10 @@ fn finding<'a>(
     let title = clip(&rule.title, TITLE_MAX).unwrap_or_else(|| rule.id.clone());
     let description =
         clip(&redactor.message(view), DESCRIPTION_MAX).unwrap_or_else(|| title.clone());
-    let remediation =
-        clip(&redactor.remediation(view), RECOMMENDATION_MAX).map(|text| Remediation {
+    let remediation = redactor
+        .remediation(view)
+        .and_then(|text| recommendation(&text))
+        .map(|text| Remediation {
             recommendation: Recommendation { text },
         });
     AsffFinding {
