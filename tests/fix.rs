@@ -8,13 +8,17 @@
 
 mod support;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use std::time::{Duration, Instant};
+
 use serde_json::{json, Value};
+use support::aws::{build_org, contacts_of, Aws, Contact, Org, MANAGEMENT, MEMBER_ROLE};
 use support::moto::Moto;
-use support::venv;
+use support::proxy::{Fault, Faults, Proxy};
+use support::{runtime, venv};
 
 /// "Now" for every run, so reports are comparable.
 const EPOCH: &str = "1795435200";
@@ -541,4 +545,983 @@ fn the_printed_commands_run_against_moto_and_leave_no_failing_rule() {
         // The unreadable slot keeps its ERROR verdicts: nothing was written blind.
         assert_eq!(rescan.code, 3, "{}", rescan.stderr);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// contactscan fix, offline.
+
+/// Runs `fix` on the demo with `config_text`.
+fn demo_fix(config_text: &str, extra: &[&str]) -> Run {
+    let (_dir, config) = config_file(config_text);
+    let mut args = vec!["fix", "--input", DEMO, "--config", config.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    offline(&args)
+}
+
+/// (account id, type) → item of a JSON plan.
+fn plan_items(plan: &Value) -> BTreeMap<(String, String), Value> {
+    plan["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                (
+                    i["account_id"].as_str().unwrap().to_string(),
+                    i["contact_type"].as_str().unwrap().to_string(),
+                ),
+                i.clone(),
+            )
+        })
+        .collect()
+}
+
+fn item<'a>(items: &'a BTreeMap<(String, String), Value>, account: &str, t: &str) -> &'a Value {
+    items
+        .get(&(account.to_string(), t.to_string()))
+        .unwrap_or_else(|| panic!("no item {account} {t}"))
+}
+
+#[test]
+fn an_offline_plan_repairs_what_fails_and_says_why_it_skips() {
+    let run = demo_fix(DEMO_CONTACTS, &["--format", "json"]);
+    assert_eq!(run.code, 1, "changes: exit 1; {}", run.stderr);
+    let plan = run.json();
+    assert_eq!(plan["scope"], "repair");
+    assert_eq!(
+        plan["summary"],
+        json!({"create": 3, "update": 7, "unchanged": 28, "skipped": 4})
+    );
+    assert!(plan["apply"].is_null());
+    let items = plan_items(&plan);
+    let create = item(&items, "333333333333", "SECURITY");
+    assert_eq!(create["action"], "create");
+    assert_eq!(create["reason"], "fails security-contact-registered");
+    assert_eq!(create["desired_from"], "contacts.SECURITY");
+    assert_eq!(create["changes"].as_array().unwrap().len(), 4);
+    // The account name glob selects the sandbox's override.
+    let sandbox = item(&items, "444444444444", "SECURITY");
+    assert_eq!(sandbox["action"], "update");
+    assert_eq!(sandbox["desired_from"], "contacts.overrides[0]");
+    assert_eq!(
+        sandbox["after"]["EmailAddress"],
+        "sandbox-security@harborlight.com"
+    );
+    // An update lists the fields that change, old → new.
+    let payroll = item(&items, "151515151515", "OPERATIONS");
+    assert_eq!(
+        payroll["changes"],
+        json!([{"field": "PhoneNumber", "old": "+1 206 266 100", "new": "+1 206 266 1002"}])
+    );
+    assert_eq!(
+        item(&items, "222222222222", "SECURITY")["action"],
+        "unchanged"
+    );
+    let suspended = item(&items, "101010101010", "BILLING");
+    assert_eq!(suspended["action"], "skipped");
+    assert_eq!(suspended["reason"], "the account is SUSPENDED, not ACTIVE");
+    let unreadable = item(&items, "121212121212", "BILLING");
+    assert_eq!(unreadable["action"], "skipped");
+    assert!(unreadable["reason"]
+        .as_str()
+        .unwrap()
+        .contains("AccessDeniedException"));
+    assert!(unreadable["after"].is_null());
+
+    // Without a desired OPERATIONS contact, the failing slot is skipped with why.
+    let no_operations = DEMO_CONTACTS.replace("[contacts.OPERATIONS]", "[contacts.NONE]");
+    let no_operations = no_operations.replace("[contacts.NONE]\n", "");
+    let no_operations: String = no_operations
+        .split("\n\n")
+        .filter(|block| !block.contains("cloud-ops@"))
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let plan = demo_fix(&no_operations, &["--format", "json"]).json();
+    let skipped = &plan_items(&plan)[&("151515151515".to_string(), "OPERATIONS".to_string())];
+    assert_eq!(skipped["action"], "skipped");
+    assert_eq!(
+        skipped["reason"],
+        "fails contact-phone-valid; no desired contact is configured ([contacts.OPERATIONS] or an override)"
+    );
+
+    // Enforce: every slot with a desired contact; the table names old → new.
+    let run = demo_fix(DEMO_CONTACTS, &["--enforce"]);
+    assert_eq!(run.code, 1);
+    assert!(run
+        .stdout
+        .starts_with("contactscan fix (enforce) of snapshot:fixtures/demo-org.json:"));
+    assert!(
+        run.stdout
+            .contains("Title         \"Security Operations Center\" → \"Security Team\""),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("Dry run: nothing was written."));
+}
+
+#[test]
+fn a_desired_contact_that_would_fail_a_rule_stops_the_plan() {
+    let fictional = DEMO_CONTACTS.replacen("+1 206 266 1000", "+1 206 555 0100", 1);
+    let run = demo_fix(&fictional, &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "no plan is printed: {}", run.stdout);
+    assert!(
+        run.stderr.contains(
+            "account 333333333333 (data-lake) SECURITY: the desired contact (contacts.SECURITY) \
+             would FAIL contact-phone-placeholder: the NANP 555 exchange, reserved for fiction"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("the plan is refused before any write"));
+    // The desired SECURITY address is an account's root email: that account is named.
+    let root = DEMO_CONTACTS.replace(
+        "[[contacts.overrides]]",
+        "[[contacts.overrides]]\ntypes = [\"SECURITY\"]\naccounts = [\"777777777777\"]\nname = \"Edge Security\"\ntitle = \"Security Team\"\nemail_address = \"aws-root+edge-cdn@harborlight.com\"\nphone_number = \"+1 206 266 1000\"\n\n[[contacts.overrides]]",
+    );
+    let run = demo_fix(&root, &["--enforce"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("account 777777777777 (edge-cdn) SECURITY: the desired contact (contacts.overrides[0]) would FAIL security-contact-not-root-email"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn fix_refuses_what_it_cannot_do_with_exit_2() {
+    let ous = DEMO_CONTACTS.replace("accounts = [\"sandbox-*\"]", "ous = [\"Root/Sandbox\"]");
+    let run = demo_fix(&ous, &[]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("contacts.overrides[0]: selects by ous"),
+        "{}",
+        run.stderr
+    );
+    let run = demo_fix(DEMO_CONTACTS, &["--apply"]);
+    assert_eq!(run.code, 2, "--apply reads live: {}", run.stderr);
+    let run = demo_fix("[rules.contact-registered]\nenabled = false\n", &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no [contacts]"), "{}", run.stderr);
+    let run = demo_fix(DEMO_CONTACTS, &["--audit-log", "audit.jsonl"]);
+    assert_eq!(run.code, 2, "--audit-log needs --apply");
+    assert!(run
+        .stderr
+        .contains("--audit-log records the writes of --apply"));
+}
+
+#[test]
+fn emitted_terraform_is_formatted_and_imports_existing_contacts() {
+    let run = demo_fix(DEMO_CONTACTS, &["--emit", "terraform"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let hcl = &run.stdout;
+    // The management account is the provider's own: no account_id, imported by type.
+    assert!(hcl.contains(
+        "resource \"aws_account_alternate_contact\" \"security_111111111111\" {\n  alternate_contact_type = \"SECURITY\"\n"
+    ));
+    assert!(hcl.contains(
+        "  to = aws_account_alternate_contact.security_111111111111\n  id = \"SECURITY\"\n"
+    ));
+    // Members carry account_id; existing contacts are imported as <account>/<TYPE>.
+    assert!(hcl.contains("  account_id             = \"222222222222\"\n"));
+    assert!(hcl.contains("  id = \"222222222222/SECURITY\"\n"));
+    // A missing contact is created, not imported.
+    assert!(hcl.contains("\"security_333333333333\""));
+    assert!(!hcl.contains("333333333333/SECURITY"));
+    // Suspended accounts are not declared; an unreadable slot is left out with why.
+    assert!(!hcl.contains("101010101010"));
+    assert!(hcl.contains("# 121212121212 BILLING: left out, the slot could not be read"));
+    assert_eq!(
+        hcl.matches("resource \"aws_account_alternate_contact\"")
+            .count(),
+        38
+    );
+    assert_eq!(hcl.matches("import {").count(), 35);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("contacts.tf"), hcl).unwrap();
+    let fmt = output(
+        Command::new("terraform")
+            .args(["fmt", "-check", "-diff", "contacts.tf"])
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .current_dir(dir.path()),
+    );
+    assert_eq!(
+        fmt.code, 0,
+        "terraform fmt -check:\n{}{}",
+        fmt.stdout, fmt.stderr
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// contactscan fix against moto, through the real SDK.
+
+/// contactscan pointed at `endpoint` with moto's test credentials, run in `dir`.
+fn live(endpoint: &str, dir: &Path) -> Command {
+    support::contactscan_command(
+        Path::new(env!("CARGO_BIN_EXE_contactscan")),
+        endpoint,
+        dir,
+        EPOCH,
+    )
+}
+
+fn live_run(endpoint: &str, dir: &Path, args: &[&str]) -> Run {
+    output(live(endpoint, dir).args(args))
+}
+
+/// Desired contacts for the test organizations (acmecorp.io): defaults, an OPERATIONS override
+/// for an OU path, a SECURITY override for account names AND an OU id.
+fn org_contacts(prod_ou: &str) -> String {
+    format!(
+        r#"
+[contacts.SECURITY]
+name = "Security Operations"
+title = "Security Team"
+email_address = "security@acmecorp.io"
+phone_number = "+1 206 266 1000"
+
+[contacts.BILLING]
+name = "Accounts Payable"
+title = "Finance"
+email_address = "billing@acmecorp.io"
+phone_number = "+1 206 266 1001"
+
+[contacts.OPERATIONS]
+name = "Cloud Operations"
+title = "Operations"
+email_address = "cloud-ops@acmecorp.io"
+phone_number = "+1 206 266 1002"
+
+[[contacts.overrides]]
+types = ["OPERATIONS"]
+ous = ["Root/Workloads/Prod"]
+name = "Payments On-call"
+title = "Operations"
+email_address = "payments-oncall@acmecorp.io"
+phone_number = "+1 206 266 1003"
+
+[[contacts.overrides]]
+types = ["SECURITY"]
+accounts = ["member-000*"]
+ous = ["{prod_ou}"]
+name = "Payments Security"
+title = "Security Team"
+email_address = "payments-security@acmecorp.io"
+phone_number = "+1 206 266 1004"
+"#
+    )
+}
+
+/// An organization of `members` (contacts by [`contacts_of`], the last one suspended), with
+/// OUs Root/Workloads/Prod/Payments holding member 6 and Root/Workloads holding member 1;
+/// returns it, the Prod OU id and the config file (in `dir`).
+fn org_with_ous(aws: &Aws, members: usize, dir: &Path) -> (Org, String, PathBuf) {
+    let org = build_org(aws, members, 1, true);
+    let root = aws.root_id();
+    let workloads = aws.create_ou(&root, "Workloads");
+    let prod = aws.create_ou(&workloads, "Prod");
+    let payments = aws.create_ou(&prod, "Payments");
+    aws.move_account(&org.members[6], &root, &payments);
+    aws.move_account(&org.members[1], &root, &workloads);
+    let config = dir.join("contactscan.toml");
+    std::fs::write(&config, org_contacts(&prod)).unwrap();
+    (org, prod, config)
+}
+
+fn audit_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn contact_json(c: &Contact) -> Value {
+    json!({"Name": c.name, "Title": c.title, "EmailAddress": c.email, "PhoneNumber": c.phone})
+}
+
+#[test]
+fn fix_plans_applies_and_audits_an_organization_then_scan_passes() {
+    let moto = Moto::start();
+    let aws = Aws::new(&moto.url);
+    let dir = tempfile::tempdir().unwrap();
+    let (org, _prod, _config) = org_with_ous(&aws, 8, dir.path());
+    let m = &org.members;
+    // The management account's BILLING contact is a placeholder: written in its own context.
+    let placeholder = Contact::new(
+        "BILLING",
+        "Billing",
+        "Finance",
+        "billing@example.com",
+        "+1 206 266 1001",
+    );
+    aws.put_contact(None, &placeholder);
+    let proxy = Proxy::start(&moto.address, Faults::default());
+
+    let run = live_run(
+        &proxy.url,
+        dir.path(),
+        &["fix", "--org", "--format", "json"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let plan = run.json();
+    assert_eq!(plan["source"], format!("aws:organization:{}", org.id));
+    let items = plan_items(&plan);
+    let action = |a: &str, t: &str| item(&items, a, t)["action"].as_str().unwrap().to_string();
+    assert_eq!(action(MANAGEMENT, "BILLING"), "update");
+    assert_eq!(action(&m[0], "SECURITY"), "unchanged");
+    assert_eq!(action(&m[1], "SECURITY"), "create");
+    assert_eq!(action(&m[2], "OPERATIONS"), "create");
+    assert_eq!(action(&m[3], "SECURITY"), "update");
+    assert_eq!(action(&m[4], "SECURITY"), "update");
+    assert_eq!(action(&m[5], "BILLING"), "update");
+    assert_eq!(action(&m[7], "SECURITY"), "skipped");
+    // Member 6 sits in Root/Workloads/Prod/Payments: a child of the override's OU path, and
+    // named member-0006 and under the Prod OU id for the SECURITY override.
+    let payments = item(&items, &m[6], "OPERATIONS");
+    assert_eq!(payments["desired_from"], "contacts.overrides[0]");
+    assert_eq!(
+        payments["after"]["EmailAddress"],
+        "payments-oncall@acmecorp.io"
+    );
+    assert_eq!(
+        item(&items, &m[6], "SECURITY")["desired_from"],
+        "contacts.overrides[1]"
+    );
+    // Member 3 matches the name glob but is not under Prod: both selectors must hold.
+    assert_eq!(
+        item(&items, &m[3], "SECURITY")["desired_from"],
+        "contacts.SECURITY"
+    );
+    // Member 1 is in Root/Workloads, not Prod.
+    assert_eq!(
+        item(&items, &m[1], "SECURITY")["desired_from"],
+        "contacts.SECURITY"
+    );
+    let changes =
+        plan["summary"]["create"].as_u64().unwrap() + plan["summary"]["update"].as_u64().unwrap();
+    assert_eq!(changes, 11);
+    assert!(proxy.writes().is_empty(), "a dry run writes nothing");
+
+    let audit = dir.path().join("audit.jsonl");
+    let audit_arg = audit.to_str().unwrap();
+    let run = live_run(
+        &proxy.url,
+        dir.path(),
+        &["fix", "--org", "--apply", "--audit-log", audit_arg],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("Applied and verified 11 of 11 changes; 0 failed"),
+        "{}",
+        run.stdout
+    );
+    let lines = audit_lines(&audit);
+    assert_eq!(lines.len(), 11);
+    for line in &lines {
+        assert_eq!(line["outcome"], "applied", "{line}");
+        assert!(line["caller"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("arn:aws:sts::{MANAGEMENT}:")));
+        assert!(line["time"].as_str().unwrap().ends_with('Z'));
+    }
+    let line = |account: &str, t: &str| {
+        lines
+            .iter()
+            .find(|l| l["account"] == account && l["type"] == t)
+            .unwrap_or_else(|| panic!("no audit line for {account} {t}"))
+    };
+    assert_eq!(
+        line(&m[3], "SECURITY")["before"],
+        contact_json(&contacts_of(3)[0])
+    );
+    assert_eq!(
+        line(&m[3], "SECURITY")["after"]["EmailAddress"],
+        "security@acmecorp.io"
+    );
+    assert!(line(&m[1], "SECURITY")["before"].is_null());
+    assert_eq!(
+        line(MANAGEMENT, "BILLING")["before"],
+        contact_json(&placeholder)
+    );
+    // Members through Organizations (AccountId), the management account in its own context.
+    let writes = proxy.writes();
+    assert_eq!(writes.len(), 11);
+    for write in &writes {
+        assert_eq!(write.status, 200);
+        assert_eq!(
+            write.by_account_id,
+            write.account != MANAGEMENT,
+            "{write:?}"
+        );
+    }
+    // What moto holds now is the desired contact.
+    let written = aws.get_contact(Some(&m[6]), "OPERATIONS").unwrap();
+    assert_eq!(written.email, "payments-oncall@acmecorp.io");
+    assert_eq!(
+        aws.get_contact(None, "BILLING").unwrap().email,
+        "billing@acmecorp.io"
+    );
+    assert_eq!(
+        aws.get_contact(Some(&m[7]), "SECURITY").unwrap().title,
+        "Team",
+        "suspended: untouched"
+    );
+    assert!(!writes.iter().any(|w| w.account == m[7]));
+
+    // Everything fix touched passes.
+    let scan = live_run(&proxy.url, dir.path(), &["scan", "--org"]);
+    assert_eq!(scan.code, 0, "{}\n{}", scan.stdout, scan.stderr);
+    // A second apply has nothing to do.
+    let again = live_run(
+        &proxy.url,
+        dir.path(),
+        &["fix", "--org", "--apply", "--audit-log", audit_arg],
+    );
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stdout.contains("Nothing to change."),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(audit_lines(&audit).len(), 11);
+    assert_eq!(proxy.writes().len(), 11);
+    let dry = live_run(&proxy.url, dir.path(), &["fix", "--org"]);
+    assert_eq!(dry.code, 0, "{}", dry.stdout);
+}
+
+#[test]
+fn enforce_makes_every_slot_the_desired_contact_and_terraform_adopts_them() {
+    let moto = Moto::start();
+    let aws = Aws::new(&moto.url);
+    let dir = tempfile::tempdir().unwrap();
+    let (org, _prod, _config) = org_with_ous(&aws, 8, dir.path());
+    // Repair leaves a passing contact that differs from the desired one; enforce does not.
+    let repair = live_run(&moto.url, dir.path(), &["fix", "--org", "--format", "json"]);
+    let enforce = live_run(
+        &moto.url,
+        dir.path(),
+        &["fix", "--org", "--enforce", "--format", "json"],
+    );
+    assert_eq!(enforce.code, 1);
+    let (repair, enforce) = (plan_items(&repair.json()), plan_items(&enforce.json()));
+    let good = (org.members[0].clone(), "SECURITY".to_string());
+    assert_eq!(repair[&good]["action"], "unchanged");
+    assert_eq!(enforce[&good]["action"], "update");
+    assert_eq!(
+        enforce[&good]["changes"],
+        json!([{"field": "Title", "old": "Team", "new": "Security Team"}])
+    );
+    let hcl = live_run(
+        &moto.url,
+        dir.path(),
+        &["fix", "--org", "--emit", "terraform"],
+    );
+    assert_eq!(hcl.code, 0, "{}", hcl.stderr);
+    let registered = enforce
+        .values()
+        .filter(|i| !i["before"].is_null() && !i["after"].is_null())
+        .count();
+    assert_eq!(hcl.stdout.matches("import {").count(), registered);
+    std::fs::write(dir.path().join("contacts.tf"), &hcl.stdout).unwrap();
+    let fmt = output(
+        Command::new("terraform")
+            .args(["fmt", "-check", "contacts.tf"])
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .current_dir(dir.path()),
+    );
+    assert_eq!(fmt.code, 0, "{}", fmt.stdout);
+
+    let apply = live_run(
+        &moto.url,
+        dir.path(),
+        &["fix", "--org", "--enforce", "--apply"],
+    );
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    let after = live_run(&moto.url, dir.path(), &["fix", "--org", "--enforce"]);
+    assert_eq!(after.code, 0, "{}", after.stdout);
+    assert!(after.stdout.contains("Nothing to change."));
+    let security = aws.get_contact(Some(&org.members[0]), "SECURITY").unwrap();
+    assert_eq!(security.title, "Security Team");
+}
+
+#[test]
+fn failed_throttled_and_lost_writes_give_exact_outcomes_and_unreadable_slots_are_never_written() {
+    let moto = Moto::start();
+    let aws = Aws::new(&moto.url);
+    let dir = tempfile::tempdir().unwrap();
+    let org = build_org(&aws, 7, 0, true);
+    let m = &org.members;
+    std::fs::write(
+        dir.path().join("contactscan.toml"),
+        org_contacts("ou-none-00000000"),
+    )
+    .unwrap();
+    let slot = |a: &String, t: &str| (a.clone(), t.to_string());
+    let proxy = Proxy::start(
+        &moto.address,
+        Faults {
+            // Member 6 has no contacts: its BILLING slot cannot be read at all.
+            always: vec![(m[6].clone(), "BILLING".to_string(), Fault::Deny)],
+            write_throttle_percent: 50,
+            write_throttle_attempts: 2,
+            always_writes: vec![(m[1].clone(), "SECURITY".to_string(), Fault::Deny)],
+            lose_writes: vec![slot(&m[2], "OPERATIONS")],
+            ..Faults::default()
+        },
+    );
+    let audit = dir.path().join("audit.jsonl");
+    let run = live_run(
+        &proxy.url,
+        dir.path(),
+        &[
+            "fix",
+            "--org",
+            "--apply",
+            "--audit-log",
+            audit.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    let plan = run.json();
+    let items = plan_items(&plan);
+    let unreadable = item(&items, &m[6], "BILLING");
+    assert_eq!(unreadable["action"], "skipped");
+    assert!(unreadable["reason"]
+        .as_str()
+        .unwrap()
+        .contains("never written blind"));
+    assert!(unreadable["outcome"].is_null());
+    assert_eq!(item(&items, &m[1], "SECURITY")["outcome"], "failed");
+    assert_eq!(item(&items, &m[2], "OPERATIONS")["outcome"], "mismatch");
+    assert_eq!(
+        item(&items, &m[2], "OPERATIONS")["error"],
+        "read back without a contact"
+    );
+    // The audit log says exactly what happened to each write.
+    let outcomes: BTreeMap<(String, String), String> = audit_lines(&audit)
+        .iter()
+        .map(|l| {
+            (
+                (
+                    l["account"].as_str().unwrap().to_string(),
+                    l["type"].as_str().unwrap().to_string(),
+                ),
+                l["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected: BTreeMap<(String, String), String> = items
+        .iter()
+        .filter(|(_, i)| i["action"] == "create" || i["action"] == "update")
+        .map(|(k, _)| {
+            let outcome = match (k.0 == m[1], k.0 == m[2], k.1.as_str()) {
+                (true, _, "SECURITY") => "failed",
+                (_, true, "OPERATIONS") => "mismatch",
+                _ => "applied",
+            };
+            (k.clone(), outcome.to_string())
+        })
+        .collect();
+    assert_eq!(outcomes, expected);
+    let failed = audit_lines(&audit)
+        .into_iter()
+        .find(|l| l["outcome"] == "failed")
+        .unwrap();
+    assert!(failed["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("AccessDeniedException: "));
+    assert_eq!(
+        plan["apply"]["applied"].as_u64().unwrap() as usize,
+        expected.len() - 2
+    );
+    // Throttled writes were retried until they went through; the denied one was tried once.
+    let writes = proxy.writes();
+    assert!(proxy.counts().planned_throttled > 0);
+    assert_eq!(
+        writes
+            .iter()
+            .filter(|w| w.account == m[1] && w.contact_type == "SECURITY")
+            .count(),
+        1
+    );
+    assert!(!writes
+        .iter()
+        .any(|w| w.account == m[6] && w.contact_type == "BILLING"));
+    // The rest passes a scan: only the two failed writes and the slot never written fail.
+    let scan = live_run(
+        &moto.url,
+        dir.path(),
+        &["scan", "--org", "--format", "json"],
+    );
+    let report = scan.json();
+    let failing: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "FAIL")
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    for id in &failing {
+        assert!(
+            id.ends_with(&format!("/{}/SECURITY", m[1]))
+                || *id == format!("security-contact-consistent/{}", m[1])
+                || id.ends_with(&format!("/{}/OPERATIONS", m[2]))
+                || *id == format!("contact-registered/{}/BILLING", m[6]),
+            "{id} still fails; members {m:?}"
+        );
+    }
+}
+
+#[test]
+fn ctrl_c_mid_apply_stops_cleanly_and_the_audit_log_is_exact() {
+    let moto = Moto::start();
+    let aws = Aws::new(&moto.url);
+    let dir = tempfile::tempdir().unwrap();
+    aws.create_organization();
+    for t in ["SECURITY", "BILLING", "OPERATIONS"] {
+        aws.put_contact(None, &Contact::good(t));
+    }
+    let members: Vec<String> = (0..10)
+        .map(|i| aws.create_account(&format!("empty-{i}")))
+        .collect();
+    aws.enable_account_trusted_access();
+    std::fs::write(
+        dir.path().join("contactscan.toml"),
+        org_contacts("ou-none-00000000"),
+    )
+    .unwrap();
+    let proxy = Proxy::start(
+        &moto.address,
+        Faults {
+            slow_writes: Some(Duration::from_millis(1500)),
+            ..Faults::default()
+        },
+    );
+    let audit = dir.path().join("audit.jsonl");
+    let child = live(&proxy.url, dir.path())
+        .args([
+            "fix",
+            "--org",
+            "--apply",
+            "--audit-log",
+            audit.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once a write is in flight (the proxy answers it late).
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while proxy.writes().is_empty() {
+        assert!(Instant::now() < deadline, "no write reached the proxy");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    // The writes in flight finished, were read back and logged; no other was sent.
+    let sent = proxy.writes();
+    assert!(!sent.is_empty() && sent.len() < 30, "{} writes", sent.len());
+    let lines = audit_lines(&audit);
+    assert_eq!(lines.len(), sent.len());
+    assert!(lines.iter().all(|l| l["outcome"] == "applied"));
+    assert!(
+        stderr.contains(&format!(
+            "interrupted; applied {} of 30 changes (",
+            sent.len()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("not applied: {} (", 30 - sent.len())),
+        "{stderr}"
+    );
+    // moto holds exactly the logged writes.
+    let mut holding = 0;
+    for member in &members {
+        for t in ["SECURITY", "BILLING", "OPERATIONS"] {
+            let logged = lines
+                .iter()
+                .any(|l| l["account"] == member.as_str() && l["type"] == t);
+            let held = aws.get_contact(Some(member), t).is_some();
+            assert_eq!(logged, held, "{member} {t}");
+            holding += usize::from(held);
+        }
+    }
+    assert_eq!(holding, sent.len());
+}
+
+#[test]
+fn role_name_writes_each_member_with_its_own_credentials() {
+    let moto = Moto::start();
+    let aws = Aws::new(&moto.url);
+    let dir = tempfile::tempdir().unwrap();
+    let org = build_org(&aws, 5, 0, true);
+    std::fs::write(
+        dir.path().join("contactscan.toml"),
+        org_contacts("ou-none-00000000"),
+    )
+    .unwrap();
+    let proxy = Proxy::start(&moto.address, Faults::default());
+    let run = live_run(
+        &proxy.url,
+        dir.path(),
+        &["fix", "--org", "--role-name", MEMBER_ROLE, "--apply"],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let writes = proxy.writes();
+    assert!(!writes.is_empty());
+    for write in &writes {
+        assert!(!write.by_account_id, "{write:?}");
+        assert!(org.members.contains(&write.account), "{write:?}");
+        assert_ne!(
+            write.access_key, "testing",
+            "members write with their own credentials"
+        );
+    }
+    let scan = live_run(
+        &proxy.url,
+        dir.path(),
+        &["scan", "--org", "--role-name", MEMBER_ROLE],
+    );
+    assert_eq!(scan.code, 0, "{}\n{}", scan.stdout, scan.stderr);
+}
+
+#[test]
+fn a_printed_command_run_against_moto_turns_its_finding_pass_and_nothing_new_fails() {
+    let moto = Moto::start();
+    let aws = Aws::new(&moto.url);
+    let dir = tempfile::tempdir().unwrap();
+    // Eight members: most SECURITY contacts share acmecorp.io before and after the command, so
+    // security-contact-consistent judges the same way on both scans.
+    let org = build_org(&aws, 8, 0, true);
+    let scan = |config: bool| {
+        let mut args = vec!["scan", "--org", "--format", "json"];
+        if !config {
+            args.extend(["--config", "none.toml"]);
+            std::fs::write(dir.path().join("none.toml"), "").unwrap();
+        }
+        let run = live_run(&moto.url, dir.path(), &args);
+        assert!([0, 1].contains(&run.code), "{}", run.stderr);
+        run.json()
+    };
+    let failing = |report: &Value| -> Vec<String> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["status"] == "FAIL")
+            .map(|f| f["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let bin = venv::bin_dir();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    // Without desired contacts (shell variables), then with them (the values themselves).
+    for (config, id) in [
+        (
+            false,
+            format!(
+                "contact-email-placeholder-domain/{}/SECURITY",
+                org.members[3]
+            ),
+        ),
+        (
+            true,
+            format!("security-contact-freemail/{}/SECURITY", org.members[4]),
+        ),
+    ] {
+        if config {
+            std::fs::write(
+                dir.path().join("contactscan.toml"),
+                org_contacts("ou-none-00000000"),
+            )
+            .unwrap();
+        }
+        let before = scan(config);
+        let text = remediations(&before)[&id].clone();
+        let run = output(
+            Command::new("bash")
+                .args(["-c", &text])
+                .env("PATH", &path)
+                .env("AWS_ENDPOINT_URL", &moto.url)
+                .env("AWS_ACCESS_KEY_ID", "testing")
+                .env("AWS_SECRET_ACCESS_KEY", "testing")
+                .env("AWS_DEFAULT_REGION", "us-east-1")
+                .env("AWS_CONFIG_FILE", "/dev/null")
+                .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+                .env("SECURITY_EMAIL", "security@acmecorp.io")
+                .env("SECURITY_NAME", "Security Operations")
+                .env("SECURITY_TITLE", "Security Team")
+                .env("SECURITY_PHONE", "+1 206 266 1000"),
+        );
+        assert_eq!(run.code, 0, "{text}\n{}", run.stderr);
+        let after = scan(config);
+        let statuses: HashMap<&str, &str> = after["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["id"].as_str().unwrap(), f["status"].as_str().unwrap()))
+            .collect();
+        assert_eq!(statuses[id.as_str()], "PASS", "{text}");
+        let was_failing = failing(&before);
+        for id in failing(&after) {
+            assert!(
+                was_failing.contains(&id),
+                "{id} fails after the command:\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_write_that_fails_every_attempt_is_failed_never_applied() {
+    use contactscan::engine::RuleSet;
+    use contactscan::fix::apply::{self, ApplyOptions, Outcome};
+    use contactscan::fix::plan::{self, PlanInput, Scope};
+    use contactscan::source::aws::{self as live_source, LiveOptions, NoProgress, RetryPolicy};
+
+    let moto = Moto::start();
+    let aws = Aws::new(&moto.url);
+    let dir = tempfile::tempdir().unwrap();
+    let org = build_org(&aws, 4, 0, true);
+    let m = &org.members;
+    // Member 1 lacks SECURITY, member 2 BILLING and OPERATIONS, member 3's SECURITY is a
+    // placeholder: four writes, each failing its own way.
+    let faults = [
+        (
+            m[1].clone(),
+            "SECURITY",
+            Fault::Throttle,
+            "TooManyRequestsException",
+        ),
+        (
+            m[2].clone(),
+            "BILLING",
+            Fault::ServerError,
+            "InternalServerException",
+        ),
+        (m[2].clone(), "OPERATIONS", Fault::Reset, "ConnectionError"),
+        (
+            m[3].clone(),
+            "SECURITY",
+            Fault::Deny,
+            "AccessDeniedException",
+        ),
+    ];
+    let proxy = Proxy::start(
+        &moto.address,
+        Faults {
+            always_writes: faults
+                .iter()
+                .map(|(a, t, f, _)| (a.clone(), t.to_string(), f.clone()))
+                .collect(),
+            ..Faults::default()
+        },
+    );
+    let config_path = dir.path().join("contactscan.toml");
+    std::fs::write(&config_path, org_contacts("ou-none-00000000")).unwrap();
+    let mut rules = RuleSet::load(None).unwrap();
+    let config = contactscan::config::load(&config_path, &mut rules).unwrap();
+    let sdk = support::aws::sdk_config(&proxy.url);
+    let quick = RetryPolicy {
+        max_attempts: 3,
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(50),
+        attempt_timeout: Duration::from_millis(500),
+    };
+    let options = LiveOptions {
+        organization: true,
+        max_rps: 500.0,
+        retry: quick.clone(),
+        ..LiveOptions::default()
+    };
+    let read = runtime()
+        .block_on(live_source::read_with(
+            &sdk,
+            &options,
+            &mut NoProgress,
+            std::future::pending(),
+        ))
+        .unwrap();
+    let clients = contactscan::aws::config::Clients::new(&sdk, "us-east-1", &quick);
+    let ids: Vec<String> = read
+        .inventory
+        .accounts
+        .iter()
+        .map(|a| a.id.clone())
+        .collect();
+    let placements = runtime()
+        .block_on(live_source::placements(&clients.organizations, &ids))
+        .unwrap();
+    assert!(placements
+        .values()
+        .all(|p| p.ancestors.len() == 1 && p.ancestors[0].path == "Root"));
+    let plan = plan::plan(&PlanInput {
+        inventory: &read.inventory,
+        rules: &rules,
+        desired: config.contacts.as_ref().unwrap(),
+        placements: Some(&placements),
+        waivers: &[],
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        scope: Scope::Repair,
+    })
+    .unwrap();
+    assert_eq!(plan.changes().count(), 4);
+    let apply_options = ApplyOptions {
+        retry: quick,
+        ..ApplyOptions::new("us-east-1", None)
+    };
+    let report = runtime()
+        .block_on(apply::apply(
+            &sdk,
+            &read.inventory,
+            &plan,
+            &apply_options,
+            None,
+            &mut NoProgress,
+            std::future::pending(),
+        ))
+        .unwrap();
+    assert!(!report.complete());
+    assert_eq!(report.count("failed"), 4);
+    for (index, outcome) in &report.outcomes {
+        let item = &plan.items[*index];
+        let account = &read.inventory.accounts[item.account].id;
+        let (_, _, _, code) = faults
+            .iter()
+            .find(|(a, t, _, _)| a == account && *t == item.contact_type.as_str())
+            .unwrap();
+        let Outcome::Failed { code: got, message } = outcome else {
+            panic!("{account} {}: {outcome:?}", item.contact_type);
+        };
+        assert_eq!(got, *code, "{account} {}: {message}", item.contact_type);
+        let attempts = proxy
+            .writes()
+            .iter()
+            .filter(|w| w.account == *account && w.contact_type == item.contact_type.as_str())
+            .count();
+        if *code == "AccessDeniedException" {
+            assert_eq!(attempts, 1, "a refusal is not retried");
+        } else {
+            assert_eq!(attempts, 3, "{code}");
+            assert!(message.ends_with("(gave up after 3 attempts)"), "{message}");
+        }
+    }
+    assert_eq!(report.throttled, 3);
+    assert!(aws.get_contact(Some(&m[1]), "SECURITY").is_none());
 }

@@ -156,6 +156,46 @@ impl Aws {
 }
 
 impl Aws {
+    /// The id of the organization's root.
+    pub fn root_id(&self) -> String {
+        let output = runtime()
+            .block_on(self.organizations.list_roots().send())
+            .expect("ListRoots");
+        output.roots()[0].id().expect("root id").to_string()
+    }
+
+    /// Creates an organizational unit under `parent`; returns its id.
+    pub fn create_ou(&self, parent: &str, name: &str) -> String {
+        let output = runtime()
+            .block_on(
+                self.organizations
+                    .create_organizational_unit()
+                    .parent_id(parent)
+                    .name(name)
+                    .send(),
+            )
+            .expect("CreateOrganizationalUnit");
+        output
+            .organizational_unit()
+            .and_then(|u| u.id())
+            .expect("OU id")
+            .to_string()
+    }
+
+    /// Moves `account` from the OU (or root) `from` to `to`.
+    pub fn move_account(&self, account: &str, from: &str, to: &str) {
+        runtime()
+            .block_on(
+                self.organizations
+                    .move_account()
+                    .account_id(account)
+                    .source_parent_id(from)
+                    .destination_parent_id(to)
+                    .send(),
+            )
+            .expect("MoveAccount");
+    }
+
     /// The contact of `contact_type` in `account` (`None`: the caller's own account); `None`
     /// when none is registered.
     pub fn get_contact(

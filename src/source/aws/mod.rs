@@ -10,7 +10,7 @@
 //!   roles are assumed ahead of the reads (`sweep.rs`).
 //! - Ctrl-C stops the read with [`Interrupted`], naming what was not read.
 
-mod contacts;
+pub(crate) mod contacts;
 mod organization;
 mod progress;
 mod sweep;
@@ -31,6 +31,7 @@ use crate::clock;
 use crate::error::{Error, InputError, Interrupted, Result};
 use crate::inventory::{is_account_id, Account, Inventory, Organization, Slot, ACTIVE};
 use contacts::{Counters, Reader};
+pub use organization::placements;
 use organization::CallerRole;
 pub use progress::{NoProgress, Progress};
 use sweep::{How, Target};
