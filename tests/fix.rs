@@ -668,7 +668,8 @@ fn a_desired_contact_that_would_fail_a_rule_stops_the_plan() {
     assert!(
         run.stderr.contains(
             "account 333333333333 (data-lake) SECURITY: the desired contact (contacts.SECURITY) \
-             would FAIL contact-phone-placeholder: the NANP 555 exchange, reserved for fiction"
+             would FAIL contact-phone-placeholder: SECURITY contact phone +1 206 555 0100 of \
+             account 333333333333 is the NANP 555 exchange, reserved for fiction"
         ),
         "{}",
         run.stderr
@@ -682,7 +683,12 @@ fn a_desired_contact_that_would_fail_a_rule_stops_the_plan() {
     let run = demo_fix(&root, &["--enforce"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
-        run.stderr.contains("account 777777777777 (edge-cdn) SECURITY: the desired contact (contacts.overrides[0]) would FAIL security-contact-not-root-email"),
+        run.stderr.contains(
+            "account 777777777777 (edge-cdn) SECURITY: the desired contact \
+             (contacts.overrides[0]) would FAIL security-contact-not-root-email: SECURITY contact \
+             email aws-root+edge-cdn@harborlight.com of account 777777777777 is the account's \
+             root email"
+        ),
         "{}",
         run.stderr
     );

@@ -116,10 +116,12 @@ pub fn run(args: FixArgs) -> anyhow::Result<u8> {
     let heading = Heading {
         source: &read.source,
         planned_at: &heading_time,
+        applying: args.apply && plan.has_changes(),
     };
-    if !args.apply {
+    if !heading.applying {
         print_plan(&plan, &read.inventory, &heading, None, args.format)?;
-        return Ok(u8::from(plan.has_changes()));
+        // A dry run exits 1 when the plan has changes; an apply with nothing to do, 0.
+        return Ok(u8::from(plan.has_changes() && !args.apply));
     }
     let Some((config, region)) = &read.live else {
         bail!("--apply needs a live read; --input plans only");

@@ -162,7 +162,6 @@ struct Stats {
 }
 
 /// How one account is written.
-#[derive(Clone)]
 enum How {
     /// With the caller's client (and buckets), naming the member or (`None`) itself.
     Caller { account_id: Option<String> },

@@ -16,6 +16,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 
 use crate::engine::evaluate::evaluate;
+use crate::engine::message::MessageInput;
 use crate::engine::org::OrgFacts;
 use crate::engine::rule::{Rule, Scope as RuleScope};
 use crate::engine::RuleSet;
@@ -119,8 +120,10 @@ pub struct Refusal {
     /// The slot, `None` for an account-scope rule.
     pub contact_type: Option<ContactType>,
     pub rule_id: String,
-    /// What the rule found, else its title.
-    pub evidence: String,
+    /// What the rule found, when it says.
+    pub evidence: Option<String>,
+    /// The rule's message for the finding (its evidence included).
+    pub message: String,
     /// Where the desired contact of the slot comes from, when the plan targets the slot.
     pub source: Option<Source>,
 }
@@ -137,12 +140,12 @@ impl std::fmt::Display for Refusal {
             Some(source) => write!(
                 f,
                 "account {}{name}{slot}: the desired contact ({source}) would FAIL {}: {}",
-                self.account_id, self.rule_id, self.evidence
+                self.account_id, self.rule_id, self.message
             ),
             None => write!(
                 f,
                 "account {}{name}{slot}: the plan would turn {} to FAIL: {}",
-                self.account_id, self.rule_id, self.evidence
+                self.account_id, self.rule_id, self.message
             ),
         }
     }
@@ -391,6 +394,7 @@ fn judge(input: &PlanInput<'_>, before: &[Finding], items: &[Item]) -> Vec<Refus
         .filter(|f| f.status == Status::Fail)
         .map(|f| (f.rule, f.account, f.contact_type))
         .collect();
+    let after_org = OrgFacts::of(&after_inventory);
     let mut refusals = Vec::new();
     for finding in verdicts(input, &after_inventory)
         .iter()
@@ -405,15 +409,21 @@ fn judge(input: &PlanInput<'_>, before: &[Finding], items: &[Item]) -> Vec<Refus
             continue;
         }
         let account = &after_inventory.accounts[finding.account];
+        let message = rule.message.render(&MessageInput {
+            account,
+            contact_type: finding.contact_type,
+            evidence: finding.detail.as_deref(),
+            params: &rule.params,
+            org: &after_org,
+            fix_command: "",
+        });
         refusals.push(Refusal {
             account_id: account.id.clone(),
             account_name: account.name.clone(),
             contact_type: finding.contact_type,
             rule_id: rule.id.clone(),
-            evidence: finding
-                .detail
-                .as_deref()
-                .map_or_else(|| rule.title.clone(), str::to_string),
+            evidence: finding.detail.as_deref().map(str::to_string),
+            message,
             source,
         });
     }
@@ -576,9 +586,11 @@ mod tests {
         assert_eq!(refusal.rule_id, "security-contact-not-root-email");
         assert_eq!(refusal.contact_type, Some(ContactType::Security));
         assert_eq!(refusal.source, Some(Source::Default(ContactType::Security)));
-        assert!(refusal.to_string().starts_with(
+        assert_eq!(
+            refusal.to_string(),
             "account 777777777777 SECURITY: the desired contact (contacts.SECURITY) would FAIL \
-             security-contact-not-root-email"
-        ));
+             security-contact-not-root-email: SECURITY contact email security@corp-logistics.com \
+             of account 777777777777 is the account's root email"
+        );
     }
 }

@@ -14,6 +14,8 @@ pub struct Heading<'a> {
     pub source: &'a str,
     /// RFC 3339.
     pub planned_at: &'a str,
+    /// The plan is about to be applied (not a dry run).
+    pub applying: bool,
 }
 
 /// A value safe for a terminal and visible when blank: quoted, control characters escaped.
@@ -102,13 +104,18 @@ pub fn write_table(
     }
     writeln!(out)?;
     let changes = summary.create + summary.update;
+    let plural = if changes == 1 { "" } else { "s" };
     if changes == 0 {
         writeln!(out, "Nothing to change.")
+    } else if heading.applying {
+        writeln!(
+            out,
+            "Applying the {changes} change{plural} above (PutAlternateContact, each read back and compared):"
+        )
     } else {
         writeln!(
             out,
-            "Dry run: nothing was written. `contactscan fix --apply` writes the {changes} change{} above.",
-            if changes == 1 { "" } else { "s" }
+            "Dry run: nothing was written. `contactscan fix --apply` writes the {changes} change{plural} above."
         )
     }
 }
