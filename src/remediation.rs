@@ -219,6 +219,7 @@ fn candidates(suspects: Fields) -> Vec<Fields> {
 }
 
 /// One contact tried on one account: the scan's account index, the slot and the fields changed.
+#[derive(Clone)]
 struct Probe {
     account: usize,
     contact_type: ContactType,
@@ -351,7 +352,17 @@ impl Remedies {
                 },
             );
         }
-        remedies.settle(scan, probes);
+        // Fewest fields first, a round per size: most contacts have one field at fault, and
+        // their bigger candidates are never evaluated.
+        for size in 1..=4 {
+            let round: Vec<Probe> = probes
+                .iter()
+                .filter(|p| p.change.count_ones() == size)
+                .filter(|p| !remedies.by_slot[&(p.account, p.contact_type)].settled)
+                .cloned()
+                .collect();
+            remedies.settle(scan, round);
+        }
         remedies
     }
 

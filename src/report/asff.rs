@@ -329,7 +329,27 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
 
 #[cfg(test)]
 mod tests {
-    use super::clip;
+    use super::{clip, recommendation, RECOMMENDATION_MAX};
+
+    #[test]
+    fn a_long_remediation_loses_its_comments_never_a_piece_of_its_command() {
+        let command = format!(
+            "aws account put-alternate-contact --name '{}'",
+            "x".repeat(400)
+        );
+        let text = format!("# {}\n{command}\n# {}", "w".repeat(60), "y".repeat(60));
+        assert_eq!(recommendation(&text).as_deref(), Some(command.as_str()));
+        let fits = format!("{command}\n# or: contactscan fix");
+        assert_eq!(recommendation(&fits).as_deref(), Some(fits.as_str()));
+        let long = format!(
+            "aws account put-alternate-contact --name '{}'",
+            "x".repeat(600)
+        );
+        let pointer = recommendation(&long).unwrap();
+        assert!(pointer.starts_with("# The command is longer than Security Hub allows"));
+        assert!(pointer.chars().count() <= RECOMMENDATION_MAX);
+        assert_eq!(recommendation(" \n "), None);
+    }
 
     #[test]
     fn clip_cuts_on_a_char_boundary_and_drops_blanks() {
