@@ -1531,3 +1531,32 @@ fn a_write_that_fails_every_attempt_is_failed_never_applied() {
     assert_eq!(report.throttled, 3);
     assert!(aws.get_contact(Some(&m[1]), "SECURITY").is_none());
 }
+
+#[test]
+fn a_scan_leaves_to_a_variable_what_an_ou_override_may_set() {
+    let config = r#"
+[contacts.SECURITY]
+name = "Security Operations"
+title = "Security Team"
+email_address = "security@harborlight.com"
+phone_number = "+1 206 266 1000"
+
+[[contacts.overrides]]
+types = ["SECURITY"]
+ous = ["Root/Sandbox"]
+name = "Sandbox Security"
+title = "Security Team"
+email_address = "sandbox-security@harborlight.com"
+phone_number = "+1 206 266 1003"
+"#;
+    let (_dir, path) = config_file(config);
+    let report = demo_report(Some(&path), &[]);
+    let text = &remediations(&report)["security-contact-freemail/666666666666/SECURITY"];
+    let parsed = &parse_with_awscli(&[text.as_str()])[0][0];
+    assert_eq!(parsed["email_address"], "$SECURITY_EMAIL");
+    assert_eq!(parsed["name"], "CRM Security");
+    assert!(
+        text.ends_with("# set SECURITY_EMAIL first, or run contactscan fix: an OU override in contactscan.toml may apply"),
+        "{text}"
+    );
+}
