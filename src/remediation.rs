@@ -24,7 +24,7 @@ use crate::inventory::{Account, AlternateContact, ContactField, ContactType, Inv
 use crate::scan::Scan;
 
 /// `value` as one POSIX shell word: single-quoted, each `'` written as `'\''`.
-pub fn shell_quote(value: &str) -> String {
+pub(crate) fn shell_quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('\'');
     for c in value.chars() {
@@ -39,7 +39,7 @@ pub fn shell_quote(value: &str) -> String {
 }
 
 /// The shell variable a command uses for a field it cannot fill in: `SECURITY_EMAIL`.
-pub fn variable_name(contact_type: ContactType, field: ContactField) -> String {
+pub(crate) fn variable_name(contact_type: ContactType, field: ContactField) -> String {
     let field = match field {
         ContactField::Name => "NAME",
         ContactField::Title => "TITLE",

@@ -36,9 +36,9 @@ use crate::source::aws::contacts::{Counters, Reader};
 use crate::source::aws::Progress;
 
 /// PutAlternateContact's quota: requests per second per calling account.
-pub const PUT_RATE: f64 = 5.0;
+pub(crate) const PUT_RATE: f64 = 5.0;
 /// PutAlternateContact's burst.
-pub const PUT_BURST: f64 = 8.0;
+pub(crate) const PUT_BURST: f64 = 8.0;
 /// GetAlternateContact's quota (the read-backs).
 const READ_RATE: f64 = 10.0;
 /// Accounts written at once through the caller (they share its buckets).
