@@ -48,6 +48,8 @@ pub enum Command {
     Collect(CollectArgs),
     /// Write a commented starter contactscan.toml for this organization.
     Init(InitArgs),
+    /// Plan the desired contacts of contactscan.toml ([contacts]) and, with --apply, write them.
+    Fix(FixArgs),
     /// List the rules, explain one, or run their test cases.
     Rules {
         #[command(subcommand)]
@@ -282,6 +284,62 @@ fn parse_var(value: &str) -> Result<(String, String), String> {
         return Err(format!("no variable name before ={value}"));
     }
     Ok((name.to_string(), value.to_string()))
+}
+
+/// How `fix` prints its plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    Table,
+    Json,
+}
+
+/// What `fix --emit` prints instead of a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Emit {
+    /// `aws_account_alternate_contact` resources with `import` blocks for existing contacts.
+    Terraform,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 nothing to change (or everything applied and verified), 1 the \
+plan has changes (dry run), 2 bad input or a desired contact that would itself fail a rule \
+(nothing written), 3 some writes failed or did not read back, 130 interrupted."
+)]
+pub struct FixArgs {
+    /// Plan from this snapshot instead of live AWS accounts (a plan only: --apply reads live).
+    #[arg(long, value_name = "SNAPSHOT", conflicts_with_all = ["org", "role_name", "profile", "apply"])]
+    pub input: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub live: LiveArgs,
+
+    #[command(flatten)]
+    pub rules: RuleSource,
+
+    /// Config file with the desired contacts (default: ./contactscan.toml if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Make every slot equal its desired contact (default: only slots that fail an enabled rule).
+    #[arg(long)]
+    pub enforce: bool,
+
+    /// Write the plan with PutAlternateContact, reading each write back to compare.
+    #[arg(long)]
+    pub apply: bool,
+
+    /// With --apply: append one JSON line per write to this file, as each write finishes.
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
+
+    /// Format of the plan on standard output: table, json.
+    #[arg(long, value_name = "FORMAT", value_enum, default_value = "table")]
+    pub format: PlanFormat,
+
+    /// Print the desired contacts as code instead of a plan: terraform.
+    #[arg(long, value_name = "FORMAT", value_enum, conflicts_with = "apply")]
+    pub emit: Option<Emit>,
 }
 
 fn parse_report(value: &str) -> Result<(Format, PathBuf), String> {

@@ -1,4 +1,5 @@
-//! The config file (`contactscan.toml`): rule overrides and waivers, validated strictly.
+//! The config file (`contactscan.toml`): rule overrides, waivers and the desired contacts of
+//! `contactscan fix`, validated strictly.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,18 +11,23 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::engine::functions::param_to_cel;
+use crate::engine::heuristics::email::{email_domain, email_problem};
 use crate::engine::rule::line_column;
 use crate::engine::RuleSet;
 use crate::error::InputError;
 use crate::finding::Severity;
-use crate::inventory::{is_account_id, ContactType};
+use crate::fix::desired::{AccountSelector, DesiredContacts, OuSelector, Override};
+use crate::inventory::{is_account_id, AlternateContact, ContactType};
 use crate::strict::{self, Object};
 use crate::waiver::Waiver;
 
 /// The file looked for from the working directory up when `--config` is not given.
 pub const DEFAULT_FILE: &str = "contactscan.toml";
 
-/// `contactscan.toml`: per-rule overrides and waivers.
+/// The rule whose expected addresses the desired SECURITY contacts declare.
+const CONSISTENCY_RULE: &str = "security-contact-consistent";
+
+/// `contactscan.toml`: per-rule overrides, waivers and desired contacts.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "contactscan configuration")]
@@ -34,6 +40,118 @@ pub struct ConfigFile {
     #[serde(default)]
     #[schemars(with = "Vec<WaiverEntry>")]
     waivers: Vec<Spanned<Object<WaiverEntry>>>,
+    /// The contacts `contactscan fix` sets: a default per type for every account, and
+    /// overrides for the accounts they select. The SECURITY default (with the overrides'
+    /// SECURITY addresses) is also the organization's expected address for
+    /// security-contact-consistent unless that rule's approved_* params are set.
+    #[serde(default, deserialize_with = "strict::optional_object")]
+    contacts: Option<ContactsSection>,
+}
+
+/// `[contacts]`: desired alternate contacts.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(example = contacts_example())]
+struct ContactsSection {
+    /// The SECURITY contact of every account an override does not cover.
+    #[serde(
+        rename = "SECURITY",
+        default,
+        deserialize_with = "strict::optional_object"
+    )]
+    security: Option<ContactEntry>,
+    /// The BILLING contact of every account an override does not cover.
+    #[serde(
+        rename = "BILLING",
+        default,
+        deserialize_with = "strict::optional_object"
+    )]
+    billing: Option<ContactEntry>,
+    /// The OPERATIONS contact of every account an override does not cover.
+    #[serde(
+        rename = "OPERATIONS",
+        default,
+        deserialize_with = "strict::optional_object"
+    )]
+    operations: Option<ContactEntry>,
+    /// Contacts for some accounts: selectors combine with AND; the last matching override wins.
+    #[serde(default)]
+    #[schemars(with = "Vec<OverrideEntry>")]
+    overrides: Vec<Spanned<Object<OverrideEntry>>>,
+}
+
+fn contacts_example() -> serde_json::Value {
+    serde_json::json!({
+        "SECURITY": {
+            "name": "Security Operations",
+            "title": "Security Team",
+            "email_address": "security@corp.example",
+            "phone_number": "+1 206 266 1000"
+        },
+        "overrides": [{
+            "types": ["OPERATIONS"],
+            "accounts": ["222222222222"],
+            "ous": ["Root/Workloads/Prod", "ou-ab12-cdef3456"],
+            "name": "Payments On-call",
+            "title": "Operations",
+            "email_address": "payments-oncall@corp.example",
+            "phone_number": "+1 206 266 1001"
+        }]
+    })
+}
+
+/// One desired contact: every field required, within the Account Management API's limits.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ContactEntry {
+    /// The name AWS addresses its messages to (at most 64 characters).
+    #[schemars(with = "String", length(min = 1, max = 64))]
+    name: Spanned<String>,
+    /// The contact's role (at most 50 characters).
+    #[schemars(with = "String", length(min = 1, max = 50))]
+    title: Spanned<String>,
+    /// A monitored team address (at most 254 characters).
+    #[schemars(with = "String", length(min = 1, max = 254))]
+    email_address: Spanned<String>,
+    /// Digits, spaces and `+-()` (at most 25 characters), best as +<country code> <number>.
+    #[schemars(
+        with = "String",
+        length(min = 1, max = 25),
+        regex(pattern = r"^[\s0-9()+-]+$")
+    )]
+    phone_number: Spanned<String>,
+}
+
+/// One `[[contacts.overrides]]` entry: selectors, then the contact's four fields.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct OverrideEntry {
+    /// SECURITY, BILLING, OPERATIONS; all three when absent.
+    #[serde(default)]
+    types: Option<Vec<String>>,
+    /// Account ids (12 digits) or account name globs (`sandbox-*`); any account when absent.
+    #[serde(default)]
+    accounts: Option<Vec<String>>,
+    /// OU paths from the root (`Root/Workloads/Prod`) or OU ids (`ou-ab12-cdef3456`); an account
+    /// in a child OU matches. Any OU when absent.
+    #[serde(default)]
+    ous: Option<Vec<String>>,
+    /// The name AWS addresses its messages to (at most 64 characters).
+    #[schemars(with = "String", length(min = 1, max = 64))]
+    name: Spanned<String>,
+    /// The contact's role (at most 50 characters).
+    #[schemars(with = "String", length(min = 1, max = 50))]
+    title: Spanned<String>,
+    /// A monitored team address (at most 254 characters).
+    #[schemars(with = "String", length(min = 1, max = 254))]
+    email_address: Spanned<String>,
+    /// Digits, spaces and `+-()` (at most 25 characters), best as +<country code> <number>.
+    #[schemars(
+        with = "String",
+        length(min = 1, max = 25),
+        regex(pattern = r"^[\s0-9()+-]+$")
+    )]
+    phone_number: Spanned<String>,
 }
 
 /// Settings of one rule.
@@ -72,11 +190,14 @@ struct WaiverEntry {
     expires: Spanned<toml::Value>,
 }
 
-/// A loaded config: where it came from and its waivers (overrides are applied to the rules).
+/// A loaded config: where it came from, its waivers and desired contacts (overrides are
+/// applied to the rules).
 #[derive(Debug)]
 pub struct Config {
     pub path: PathBuf,
     pub waivers: Vec<Waiver>,
+    /// `[contacts]`, when the file has it.
+    pub contacts: Option<DesiredContacts>,
 }
 
 /// The config file to use: `explicit`, else the first `contactscan.toml` from the working
@@ -187,9 +308,184 @@ pub fn load(path: &Path, rules: &mut RuleSet) -> Result<Config, InputError> {
                 .map_err(|e| InputError::new(&name, place, e))?,
         );
     }
+    let contacts = file
+        .contacts
+        .map(|section| desired_contacts(section, &at))
+        .transpose()
+        .map_err(|(place, message)| InputError::new(&name, place, message))?;
+    if let Some(contacts) = &contacts {
+        expect_desired_security(contacts, rules);
+    }
     Ok(Config {
         path: path.to_path_buf(),
         waivers,
+        contacts,
+    })
+}
+
+/// Desired contacts are the organization's declared policy: without `approved_*` params of
+/// its own, security-contact-consistent expects the configured SECURITY addresses and their
+/// domains, so a scan, `fix` and the rule agree on what is right.
+fn expect_desired_security(contacts: &DesiredContacts, rules: &mut RuleSet) {
+    if contacts.default_for(ContactType::Security).is_none() {
+        return;
+    }
+    let Some(rule) = rules.rules.iter_mut().find(|r| r.id == CONSISTENCY_RULE) else {
+        return;
+    };
+    let unset = |key: &str| {
+        rule.params
+            .get(key)
+            .and_then(toml::Value::as_array)
+            .is_none_or(Vec::is_empty)
+    };
+    if !(unset("approved_emails") && unset("approved_domains")) {
+        return;
+    }
+    let emails = contacts.security_addresses();
+    let mut domains: Vec<String> = emails.iter().map(|e| email_domain(e)).collect();
+    domains.dedup();
+    let list = |items: Vec<String>| {
+        toml::Value::Array(items.into_iter().map(toml::Value::String).collect())
+    };
+    rule.params.insert("approved_emails".into(), list(emails));
+    rule.params.insert("approved_domains".into(), list(domains));
+}
+
+/// A place in the config file and what is wrong there.
+type Misplaced = (String, String);
+
+/// Validates `[contacts]` into the desired contacts; `at` turns a span into a place.
+fn desired_contacts(
+    section: ContactsSection,
+    at: &dyn Fn(std::ops::Range<usize>) -> String,
+) -> Result<DesiredContacts, Misplaced> {
+    let mut desired = DesiredContacts::default();
+    for (contact_type, entry) in [
+        (ContactType::Security, section.security),
+        (ContactType::Billing, section.billing),
+        (ContactType::Operations, section.operations),
+    ] {
+        if let Some(entry) = entry {
+            let fields = [
+                entry.name,
+                entry.title,
+                entry.email_address,
+                entry.phone_number,
+            ];
+            desired.defaults[contact_type.index()] =
+                Some(contact(&format!("contacts.{contact_type}"), fields, at)?);
+        }
+    }
+    for (index, entry) in section.overrides.into_iter().enumerate() {
+        let place = at(entry.span());
+        let entry = entry.into_inner().0;
+        let what = format!("contacts.overrides[{index}]");
+        let fail = |message: String| (place.clone(), format!("{what}: {message}"));
+        let types = match entry.types {
+            None => ContactType::ALL.to_vec(),
+            Some(names) if names.is_empty() => {
+                return Err(fail("types is empty; list SECURITY, BILLING or OPERATIONS, or leave it out for all three".into()))
+            }
+            Some(names) => {
+                let mut types = Vec::new();
+                for name in names {
+                    let t: ContactType = name.parse().map_err(fail)?;
+                    if types.contains(&t) {
+                        return Err(fail(format!("types lists {t} twice")));
+                    }
+                    types.push(t);
+                }
+                types
+            }
+        };
+        let accounts =
+            selectors(entry.accounts, "accounts", AccountSelector::parse).map_err(fail)?;
+        let ous = selectors(entry.ous, "ous", OuSelector::parse).map_err(fail)?;
+        if accounts.is_empty() && ous.is_empty() {
+            return Err(fail("selects no account: give accounts (ids or name globs) or ous (OU paths or ids); for every account, set [contacts.<TYPE>] instead".into()));
+        }
+        let fields = [
+            entry.name,
+            entry.title,
+            entry.email_address,
+            entry.phone_number,
+        ];
+        desired.overrides.push(Override {
+            types,
+            accounts,
+            ous,
+            contact: contact(&what, fields, at)?,
+        });
+    }
+    Ok(desired)
+}
+
+/// The entries of an optional selector list; an empty list is an error (leave it out).
+fn selectors<T>(
+    entries: Option<Vec<String>>,
+    key: &str,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
+    match entries {
+        None => Ok(Vec::new()),
+        Some(entries) if entries.is_empty() => Err(format!(
+            "{key} is empty; list what it selects, or leave it out to select any"
+        )),
+        Some(entries) => entries.iter().map(|e| parse(e)).collect(),
+    }
+}
+
+/// Checks the four fields of a desired contact against the Account Management API's limits
+/// (PutAlternateContact would refuse them otherwise).
+fn contact(
+    what: &str,
+    [name, title, email, phone]: [Spanned<String>; 4],
+    at: &dyn Fn(std::ops::Range<usize>) -> String,
+) -> Result<AlternateContact, Misplaced> {
+    let check = |field: &Spanned<String>, key: &str, max: usize| -> Result<String, Misplaced> {
+        let value = field.get_ref();
+        let fail = |message: String| (at(field.span()), format!("{what}.{key}: {message}"));
+        if value.trim().is_empty() {
+            return Err(fail(
+                "is blank; every field of a desired contact is required".into(),
+            ));
+        }
+        let length = value.chars().count();
+        if length > max {
+            return Err(fail(format!(
+                "is {length} characters long; the Account Management API allows at most {max}"
+            )));
+        }
+        if let Some(bad) = value.chars().find(|c| c.is_control()) {
+            return Err(fail(format!("contains the control character {bad:?}")));
+        }
+        Ok(value.clone())
+    };
+    let email_address = check(&email, "email_address", 254)?;
+    if let Some(problem) = email_problem(email_address.trim()) {
+        return Err((
+            at(email.span()),
+            format!(
+                "{what}.email_address: {email_address:?} is not a deliverable address: {problem}"
+            ),
+        ));
+    }
+    let phone_number = check(&phone, "phone_number", 25)?;
+    if let Some(bad) = phone_number
+        .chars()
+        .find(|c| !(c.is_ascii_digit() || c.is_whitespace() || "+-()".contains(*c)))
+    {
+        return Err((
+            at(phone.span()),
+            format!("{what}.phone_number: {phone_number:?} has {bad:?}; the API accepts digits, spaces and + - ( ) only"),
+        ));
+    }
+    Ok(AlternateContact {
+        name: check(&name, "name", 64)?,
+        title: check(&title, "title", 50)?,
+        email_address,
+        phone_number,
     })
 }
 

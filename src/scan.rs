@@ -2,6 +2,9 @@
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use cel::Env;
 
 use crate::aws::config::partition_of;
 use crate::engine::evaluate::evaluate;
@@ -10,7 +13,9 @@ use crate::engine::org::OrgFacts;
 use crate::engine::rule::Rule;
 use crate::engine::RuleSet;
 use crate::finding::{finding_id, ErrorCause, Finding, Severity, Status};
+use crate::fix::desired::DesiredContacts;
 use crate::inventory::{Account, Inventory, Location};
+use crate::remediation::Remedies;
 use crate::waiver::Waiver;
 
 /// Whose Security Hub a finding goes to (its ASFF `AwsAccountId`): the default product ARN
@@ -133,6 +138,12 @@ pub struct Scan {
     pub region: String,
     /// AWS partition of the region (`aws`, `aws-cn`, `aws-us-gov`).
     pub partition: String,
+    /// The CEL environment the rules were compiled in (remediations evaluate them again).
+    pub(crate) env: Arc<Env>,
+    /// The config's desired contacts, which remediation commands write.
+    pub(crate) desired: Option<DesiredContacts>,
+    /// The fix of each failing slot, worked out when a remediation is first rendered.
+    remedies: OnceLock<Remedies>,
 }
 
 /// Counts over a scan, as reports summarise it.
@@ -165,7 +176,21 @@ impl Scan {
             accounts_covered: options.accounts,
             partition: partition_of(&options.region).to_string(),
             region: options.region,
+            env: rules.env,
+            desired: None,
+            remedies: OnceLock::new(),
         }
+    }
+
+    /// Gives the scan the config's desired contacts: remediation commands write them where
+    /// they pass every rule.
+    pub fn set_desired_contacts(&mut self, desired: DesiredContacts) {
+        self.desired = Some(desired);
+        self.remedies = OnceLock::new();
+    }
+
+    fn remedies(&self) -> &Remedies {
+        self.remedies.get_or_init(|| Remedies::of(self))
     }
 
     /// The account whose Security Hub receives findings about `account_id`.
@@ -254,13 +279,14 @@ impl<'a> FindingView<'a> {
         self.finding.waiver.map(|i| &self.scan.waivers[i])
     }
 
-    fn input(&self) -> MessageInput<'a> {
+    fn input<'b>(&'b self, fix_command: &'b str) -> MessageInput<'b> {
         MessageInput {
             account: self.account,
             contact_type: self.finding.contact_type,
             evidence: self.evidence(),
             params: &self.rule.params,
             org: &self.scan.org,
+            fix_command,
         }
     }
 
@@ -268,7 +294,7 @@ impl<'a> FindingView<'a> {
     /// holds) for PASS, the reason for ERROR.
     pub fn message(&self) -> String {
         match self.finding.status {
-            Status::Fail | Status::Waived => self.rule.message.render(&self.input()),
+            Status::Fail | Status::Waived => self.rule.message.render(&self.input("")),
             Status::Pass => self.rule.title.clone(),
             Status::Error => format!(
                 "No verdict: {}",
@@ -277,11 +303,19 @@ impl<'a> FindingView<'a> {
         }
     }
 
-    /// The fix, rendered for this account and contact type. For ERROR it is how to reach a
-    /// verdict, never the rule's `put-alternate-contact` command: that would overwrite a
-    /// contact nobody could read.
-    pub fn remediation(&self) -> String {
-        match (self.finding.status, self.finding.error_cause) {
+    /// The fix, rendered for this account and contact type; `None` on PASS (nothing to fix)
+    /// and for a rule without one. For ERROR it is how to reach a verdict, never a
+    /// `put-alternate-contact` command: that would overwrite a contact nobody could read.
+    pub fn remediation(&self) -> Option<String> {
+        self.remediation_for(false)
+    }
+
+    /// [`FindingView::remediation`]; with `redact`, a command leaves addresses and phone
+    /// numbers to shell variables (a report that masks them must not print a command that
+    /// writes the masks).
+    pub fn remediation_for(&self, redact: bool) -> Option<String> {
+        let text = match (self.finding.status, self.finding.error_cause) {
+            (Status::Pass, _) => return None,
             (Status::Error, Some(ErrorCause::Rule)) => format!(
                 "No verdict was reached: the rule's condition failed (see the message). Fix rule \
                  {} ({}; `contactscan rules explain {}` shows its conditions), then scan again.",
@@ -298,17 +332,18 @@ impl<'a> FindingView<'a> {
                  (and, with --role-name, a role it can assume there); then scan again.",
                 self.account.id
             ),
-            _ => {
-                let remediation = self.rule.remediation.render(&self.input());
-                if self.is_management_account() {
-                    // The management account cannot name its own id as AccountId: it runs the
-                    // command in its own context, without the option.
-                    remediation.replace(&format!("--account-id {} ", self.account.id), "")
+            (Status::Fail | Status::Waived, _) => {
+                let command = if self.rule.remediation.uses_fix_command() {
+                    self.scan
+                        .remedies()
+                        .command(self.scan, self.rule, self.finding, redact)
                 } else {
-                    remediation
-                }
+                    String::new()
+                };
+                self.rule.remediation.render(&self.input(&command))
             }
-        }
+        };
+        Some(text).filter(|text| !text.trim().is_empty())
     }
 
     /// Where the offending value is written, when the source knows: for a contact finding,
@@ -336,13 +371,5 @@ impl<'a> FindingView<'a> {
             .and_then(|t| self.account.contact_origin(t))
             .and_then(|c| c.declared_at.as_ref())?;
         (self.location() != Some(declared)).then_some(declared)
-    }
-
-    fn is_management_account(&self) -> bool {
-        self.scan
-            .inventory
-            .organization
-            .as_ref()
-            .is_some_and(|o| o.management_account_id == self.account.id)
     }
 }

@@ -370,9 +370,16 @@ fn config_schema_is_current() {
         "contactscan.schema.json is stale: rerun with UPDATE_SCHEMA=1"
     );
     let schema: serde_json::Value = serde_json::from_str(&generated).unwrap();
-    for key in ["rules", "waivers"] {
+    for key in ["rules", "waivers", "contacts"] {
         assert!(schema["properties"][key].is_object(), "{key}");
     }
+    let contact = &schema["$defs"]["ContactEntry"];
+    assert_eq!(contact["properties"]["name"]["maxLength"], 64);
+    assert_eq!(
+        contact["required"],
+        serde_json::json!(["name", "title", "email_address", "phone_number"])
+    );
+    assert!(schema["$defs"]["ContactsSection"]["examples"].is_array());
 }
 
 #[test]
@@ -402,4 +409,147 @@ fn a_waiver_for_rules_that_did_not_run_is_not_stale() {
     let text = SHARED_INBOX_WAIVER.replace("EXPIRES", "2027-01-01");
     let (_, _, stderr) = scan(&text, &["--select", "contact-registered"]);
     assert!(!stderr.contains("matched no failing finding"), "{stderr}");
+}
+
+/// A `[contacts]` section with a SECURITY default and one override.
+const CONTACTS: &str = r#"
+[contacts.SECURITY]
+name = "Security Operations"
+title = "Security Team"
+email_address = "security@harborlight.com"
+phone_number = "+1 206 266 1000"
+
+[[contacts.overrides]]
+types = ["SECURITY"]
+accounts = ["sandbox-*", "555555555555"]
+ous = ["Root/Workloads/Prod", "ou-ab12-cdef3456"]
+name = "Sandbox Security"
+title = "Security Team"
+email_address = "sandbox-security@harborlight.com"
+phone_number = "+1 206 266 1003"
+"#;
+
+#[test]
+fn desired_contacts_load_and_set_the_expected_security_address() {
+    let (status, report, stderr) = scan(CONTACTS, &[]);
+    assert_eq!(status, 1, "{stderr}");
+    // The desired SECURITY addresses (default and overrides) are the expected ones: a
+    // harborlight.com address passes, the template domain does not, and the rule applies
+    // without needing 3 accounts on one domain.
+    assert_eq!(
+        finding(&report, "security-contact-consistent/222222222222")["status"],
+        "PASS"
+    );
+    let sandbox = finding(&report, "security-contact-consistent/444444444444");
+    assert_eq!(sandbox["status"], "FAIL");
+    assert_eq!(
+        sandbox["evidence"],
+        "is not one of the approved addresses or domains in the config"
+    );
+    // The rule's own approved_* params win over the desired contacts.
+    let own = format!(
+        "{CONTACTS}\n[rules.security-contact-consistent]\nparams = {{ approved_domains = [\"yourcompany.com\"] }}\n"
+    );
+    let (_, report, stderr) = scan(&own, &[]);
+    assert_eq!(
+        finding(&report, "security-contact-consistent/444444444444")["status"],
+        "PASS",
+        "{stderr}"
+    );
+    assert_eq!(
+        finding(&report, "security-contact-consistent/222222222222")["status"],
+        "FAIL"
+    );
+}
+
+#[test]
+fn bad_desired_contacts_exit_2_with_the_line_and_what_was_expected() {
+    let section = |body: &str| format!("[contacts.SECURITY]\n{body}\n");
+    let fields = "name = \"Security Operations\"\ntitle = \"Security Team\"\nemail_address = \"security@harborlight.com\"\nphone_number = \"+1 206 266 1000\"";
+    let with = |from: &str, to: &str| section(&fields.replace(from, to));
+    let over = |selectors: &str| format!("[[contacts.overrides]]\n{selectors}\n{fields}\n");
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            with("phone_number = \"+1 206 266 1000\"", ""),
+            vec!["line 1", "missing field `phone_number`"],
+        ),
+        (
+            with("name = \"Security Operations\"", "name = \"  \""),
+            vec!["line 2", "contacts.SECURITY.name: is blank"],
+        ),
+        (
+            with("Security Operations", &"x".repeat(65)),
+            vec!["line 2", "65 characters long", "at most 64"],
+        ),
+        (
+            with("Security Team", &"x".repeat(51)),
+            vec!["line 3", "at most 50"],
+        ),
+        (
+            with("security@harborlight.com", "security@harborlight"),
+            vec!["line 4", "not a deliverable address", "no '.'"],
+        ),
+        (
+            with("+1 206 266 1000", "+1 206 266 1000 ext 5"),
+            vec!["line 5", "digits, spaces and + - ( ) only"],
+        ),
+        (
+            format!("{}pager = \"x\"\n", section(fields)),
+            vec!["line 6", "pager"],
+        ),
+        (
+            format!("[contacts.LEGAL]\n{fields}\n"),
+            vec!["line 1", "LEGAL"],
+        ),
+        (
+            over("types = [\"SECURITY\", \"SECURITY\"]\naccounts = [\"222222222222\"]"),
+            vec![
+                "line 1",
+                "contacts.overrides[0]",
+                "types lists SECURITY twice",
+            ],
+        ),
+        (
+            over("types = [\"LEGAL\"]\naccounts = [\"222222222222\"]"),
+            vec!["line 1", "LEGAL"],
+        ),
+        (
+            over("types = []\naccounts = [\"222222222222\"]"),
+            vec!["line 1", "types is empty"],
+        ),
+        (over("accounts = []"), vec!["line 1", "accounts is empty"]),
+        (
+            over("types = [\"SECURITY\"]"),
+            vec!["line 1", "selects no account"],
+        ),
+        (
+            over("accounts = [\"sandbox-[\"]"),
+            vec!["line 1", "invalid account name glob"],
+        ),
+        (
+            over("ous = [\"Workloads/Prod\"]"),
+            vec!["line 1", "OU path from the root"],
+        ),
+        (over("ous = [\"Root//Prod\"]"), vec!["line 1", "empty name"]),
+        (
+            over("ous = [\"ou-AB12-cdef3456\"]"),
+            vec!["line 1", "neither an OU id"],
+        ),
+        (
+            over("accounts = [\"222222222222\"]")
+                .replace("title = \"Security Team\"", "title = \"\""),
+            vec!["line 4", "contacts.overrides[0].title: is blank"],
+        ),
+    ];
+    for (text, expected) in cases {
+        let (status, report, stderr) = scan(&text, &[]);
+        assert_eq!(status, 2, "{text}\n{stderr}");
+        assert!(report.is_null(), "a report was written for {text}");
+        for needle in expected {
+            assert!(
+                stderr.contains(needle),
+                "{text}\nstderr lacks {needle:?}: {stderr}"
+            );
+        }
+    }
 }

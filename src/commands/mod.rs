@@ -1,6 +1,7 @@
 //! One module per subcommand; each returns the process exit status.
 
 mod collect;
+mod fix;
 mod import;
 mod init;
 mod interrupt;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Scan(args) => scan::run(*args),
         Command::Collect(args) => collect::run(args),
         Command::Init(args) => init::run(args),
+        Command::Fix(args) => fix::run(args),
         Command::Rules { command } => match command {
             RulesCommand::List { rules } => rules::list(&rules),
             RulesCommand::Explain { id, rules } => rules::explain(id.as_deref(), &rules),

@@ -140,7 +140,11 @@ fn explanation(rule: &Rule) -> String {
     section(&mut out, "What it checks", &checks);
     section(&mut out, "Why it matters", &rule.rationale);
     section(&mut out, "Example that fails", &rule.example);
-    section(&mut out, "How to fix", rule.remediation.source());
+    section(
+        &mut out,
+        "How to fix",
+        &contactscan::remediation::explain(rule),
+    );
     if !rule.params.is_empty() {
         let params: Vec<String> = rule
             .params

@@ -116,7 +116,13 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         scan.findings.len()
     ));
     let config_path = config.as_ref().map(|c| c.path.clone());
-    if let Some(Config { waivers, .. }) = config {
+    if let Some(Config {
+        waivers, contacts, ..
+    }) = config
+    {
+        if let Some(contacts) = contacts {
+            scan.set_desired_contacts(contacts);
+        }
         let used = policy::apply_waivers(&mut scan, waivers, now.date_naive());
         warn_about_waivers(&scan, used, args.redact);
     }

@@ -1,4 +1,6 @@
-//! Finding messages: `{path}` placeholders over the rule's variables, rendered per finding.
+//! Finding messages and remediations: `{path}` placeholders over the rule's variables,
+//! rendered per finding. Remediations may also say `{fix.command}`: the complete
+//! `aws account put-alternate-contact` command for the finding (see [`crate::remediation`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -17,6 +19,23 @@ enum Placeholder {
     Contacts(ContactType, &'static str),
     Param(String),
     Org(&'static str),
+    /// `{fix.command}`, in remediations only.
+    FixCommand,
+}
+
+impl Placeholder {
+    /// The placeholder as written, without braces.
+    fn path(&self) -> String {
+        match self {
+            Placeholder::Evidence => "evidence".to_string(),
+            Placeholder::Account(f) => format!("account.{f}"),
+            Placeholder::Contact(f) => format!("contact.{f}"),
+            Placeholder::Contacts(t, f) => format!("contacts.{t}.{f}"),
+            Placeholder::Param(name) => format!("params.{name}"),
+            Placeholder::Org(f) => format!("org.{f}"),
+            Placeholder::FixCommand => "fix.command".to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,11 +58,29 @@ pub struct MessageInput<'a> {
     pub evidence: Option<&'a str>,
     pub params: &'a BTreeMap<String, toml::Value>,
     pub org: &'a OrgFacts,
+    /// What `{fix.command}` renders to.
+    pub fix_command: &'a str,
 }
 
 impl MessageTemplate {
-    /// Parses a template; unknown placeholders and unbalanced braces are errors.
+    /// Parses a message template; unknown placeholders and unbalanced braces are errors.
     pub fn parse(source: &str, params: &BTreeMap<String, toml::Value>) -> Result<Self, String> {
+        Self::parse_with(source, params, false)
+    }
+
+    /// Parses a remediation template: a message template that may also use `{fix.command}`.
+    pub fn parse_remediation(
+        source: &str,
+        params: &BTreeMap<String, toml::Value>,
+    ) -> Result<Self, String> {
+        Self::parse_with(source, params, true)
+    }
+
+    fn parse_with(
+        source: &str,
+        params: &BTreeMap<String, toml::Value>,
+        remediation: bool,
+    ) -> Result<Self, String> {
         let mut segments = Vec::new();
         let mut rest = source;
         while let Some(open) = rest.find('{') {
@@ -58,12 +95,17 @@ impl MessageTemplate {
                 .find('}')
                 .ok_or_else(|| format!("unclosed '{{' in {source:?}"))?;
             let path = &after[..close];
-            segments.push(Segment::Value(parse_placeholder(path, params).ok_or_else(|| {
+            let placeholder = match parse_placeholder(path, params) {
+                Some(Placeholder::FixCommand) if !remediation => None,
+                other => other,
+            };
+            segments.push(Segment::Value(placeholder.ok_or_else(|| {
                 format!(
-                    "unknown placeholder {{{path}}} in {source:?}; expected {{evidence}}, {{account.<{}>}}, {{contact.<{}>}}, {{contacts.<TYPE>.<field>}}, {{params.<name>}} or {{org.<{}>}}",
+                    "unknown placeholder {{{path}}} in {source:?}; expected {{evidence}}, {{account.<{}>}}, {{contact.<{}>}}, {{contacts.<TYPE>.<field>}}, {{params.<name>}} or {{org.<{}>}}{}",
                     names(ACCOUNT_FIELDS.iter()),
                     names(CONTACT_FIELDS.iter()),
-                    names(ORG_FIELDS.iter().filter(|(f, _)| is_scalar_org_field(f)))
+                    names(ORG_FIELDS.iter().filter(|(f, _)| is_scalar_org_field(f))),
+                    if remediation { ", or {fix.command}" } else { " ({fix.command} only in a remediation)" }
                 )
             })?));
             rest = &after[close + 1..];
@@ -90,6 +132,29 @@ impl MessageTemplate {
         self.segments
             .iter()
             .any(|s| matches!(s, Segment::Value(Placeholder::Contact(_))))
+    }
+
+    /// Whether the template says `{fix.command}`.
+    pub fn uses_fix_command(&self) -> bool {
+        self.segments
+            .iter()
+            .any(|s| matches!(s, Segment::Value(Placeholder::FixCommand)))
+    }
+
+    /// Renders the template for no finding in particular (`rules explain`, SARIF rule help):
+    /// `{fix.command}` as `fix_command`, other placeholders as written.
+    pub fn render_generic(&self, fix_command: &str) -> String {
+        let mut out = String::new();
+        for segment in &self.segments {
+            match segment {
+                Segment::Text(text) => out.push_str(text),
+                Segment::Value(Placeholder::FixCommand) => out.push_str(fix_command),
+                Segment::Value(other) => {
+                    let _ = write!(out, "{{{}}}", other.path());
+                }
+            }
+        }
+        out
     }
 
     /// Renders the message for one finding.
@@ -133,6 +198,7 @@ fn parse_placeholder(path: &str, params: &BTreeMap<String, toml::Value>) -> Opti
             Some(Placeholder::Param(name.to_string()))
         }
         ["org", f] if is_scalar_org_field(f) => field(&ORG_FIELDS, f).map(Placeholder::Org),
+        ["fix", "command"] => Some(Placeholder::FixCommand),
         _ => None,
     }
 }
@@ -174,5 +240,6 @@ fn render_placeholder(out: &mut String, placeholder: &Placeholder, input: &Messa
             None => {}
         },
         Placeholder::Org(f) => out.push_str(&org_field_text(input.org, f).unwrap_or_default()),
+        Placeholder::FixCommand => out.push_str(input.fix_command),
     }
 }

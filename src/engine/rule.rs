@@ -111,7 +111,8 @@ pub struct Rule {
     pub message: MessageTemplate,
     pub rationale: String,
     pub example: String,
-    /// The fix, with the same placeholders as the message (`{account.id}`, `{contact.type}`...).
+    /// The fix, with the same placeholders as the message (`{account.id}`, `{contact.type}`...)
+    /// and `{fix.command}`.
     pub remediation: MessageTemplate,
     pub params: BTreeMap<String, toml::Value>,
     pub compliance: BTreeMap<String, Vec<String>>,
@@ -203,7 +204,7 @@ impl Rule {
         let message = MessageTemplate::parse(&message_source, &file.params)
             .map_err(|e| error("message", e))?;
         let remediation =
-            MessageTemplate::parse(&file.remediation.unwrap_or_default(), &file.params)
+            MessageTemplate::parse_remediation(&file.remediation.unwrap_or_default(), &file.params)
                 .map_err(|e| error("remediation", e))?;
         if file.scope == Scope::Account && (message.uses_contact() || remediation.uses_contact()) {
             return Err(error("message", "message or remediation uses {contact...} but the rule has scope = \"account\"; use {contacts.SECURITY...} instead".into()));

@@ -176,6 +176,30 @@ fn clip(text: &str, max: usize) -> Option<String> {
     }
 }
 
+/// A remediation as Security Hub takes it (at most 512 characters): whole, else without its
+/// comment lines, else a comment saying where the whole command is. A command is never cut
+/// short: that would run something else.
+fn recommendation(text: &str) -> Option<String> {
+    let fits = |text: &str| text.chars().count() <= RECOMMENDATION_MAX;
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    if fits(text) {
+        return Some(text.to_string());
+    }
+    let commands: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    let commands = commands.join("\n");
+    if !commands.trim().is_empty() && fits(&commands) {
+        return Some(commands);
+    }
+    Some(
+        "# The command is longer than Security Hub allows: `contactscan scan --format json` \
+          prints it in full, and `contactscan fix` plans the fix for every account."
+            .to_string(),
+    )
+}
+
 fn compliance_status(status: Status) -> &'static str {
     match status {
         Status::Pass => "PASSED",
@@ -226,8 +250,10 @@ fn finding<'a>(
     let title = clip(&rule.title, TITLE_MAX).unwrap_or_else(|| rule.id.clone());
     let description =
         clip(&redactor.message(view), DESCRIPTION_MAX).unwrap_or_else(|| title.clone());
-    let remediation =
-        clip(&redactor.remediation(view), RECOMMENDATION_MAX).map(|text| Remediation {
+    let remediation = redactor
+        .remediation(view)
+        .and_then(|text| recommendation(&text))
+        .map(|text| Remediation {
             recommendation: Recommendation { text },
         });
     AsffFinding {
@@ -305,7 +331,27 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
 
 #[cfg(test)]
 mod tests {
-    use super::clip;
+    use super::{clip, recommendation, RECOMMENDATION_MAX};
+
+    #[test]
+    fn a_long_remediation_loses_its_comments_never_a_piece_of_its_command() {
+        let command = format!(
+            "aws account put-alternate-contact --name '{}'",
+            "x".repeat(400)
+        );
+        let text = format!("# {}\n{command}\n# {}", "w".repeat(60), "y".repeat(60));
+        assert_eq!(recommendation(&text).as_deref(), Some(command.as_str()));
+        let fits = format!("{command}\n# or: contactscan fix");
+        assert_eq!(recommendation(&fits).as_deref(), Some(fits.as_str()));
+        let long = format!(
+            "aws account put-alternate-contact --name '{}'",
+            "x".repeat(600)
+        );
+        let pointer = recommendation(&long).unwrap();
+        assert!(pointer.starts_with("# The command is longer than Security Hub allows"));
+        assert!(pointer.chars().count() <= RECOMMENDATION_MAX);
+        assert_eq!(recommendation(" \n "), None);
+    }
 
     #[test]
     fn clip_cuts_on_a_char_boundary_and_drops_blanks() {

@@ -84,9 +84,7 @@ fn finding<'a>(
         title: &view.rule.title,
         message: super::located(view, redactor.message(view)),
         evidence: redactor.evidence(view),
-        remediation: (view.status() != Status::Pass)
-            .then(|| redactor.remediation(view))
-            .filter(|text| !text.trim().is_empty()),
+        remediation: redactor.remediation(view),
         waiver: view.waiver().map(|w| Waiver {
             reason: redactor.text(&w.reason),
             owner: redactor.text(&w.owner),

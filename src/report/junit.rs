@@ -123,12 +123,9 @@ fn outcome(view: &FindingView<'_>, redactor: &Redactor) -> Option<Outcome> {
         Status::Pass => None,
         Status::Fail => {
             let message = message();
-            let remediation = redactor.remediation(view);
-            let fix = if remediation.trim().is_empty() {
-                format!("see `contactscan rules explain {}`", view.rule.id)
-            } else {
-                remediation
-            };
+            let fix = redactor
+                .remediation(view)
+                .unwrap_or_else(|| format!("see `contactscan rules explain {}`", view.rule.id));
             Some(Outcome {
                 element: "failure",
                 description: format!("{message}\n\nHow to fix: {fix}"),

@@ -235,8 +235,8 @@ fn event<'a>(view: &FindingView<'a>, time: i64, redactor: &Redactor) -> Event<'a
             region: &scan.region,
             cloud_partition: &scan.partition,
         }],
-        remediation: (view.status() != Status::Pass)
-            .then(|| redactor.remediation(view))
+        remediation: redactor
+            .remediation(view)
             .filter(|text| !text.trim().is_empty())
             .map(|desc| Remediation { desc }),
         unmapped: Unmapped {

@@ -95,9 +95,10 @@ impl<'a> Redactor<'a> {
         }
     }
 
-    /// A finding's remediation, redacted when on.
-    pub fn remediation(&self, view: &FindingView<'_>) -> String {
-        self.in_account(view.account, view.remediation())
+    /// A finding's remediation (none on PASS), redacted when on.
+    pub fn remediation(&self, view: &FindingView<'_>) -> Option<String> {
+        let text = view.remediation_for(self.on)?;
+        Some(self.in_account(view.account, text))
     }
 
     /// `text` about `account`, redacted when on: the account's own contact data first, then

@@ -69,7 +69,8 @@ fn pascal_case(id: &str) -> String {
 fn rule_descriptor(rule: &Rule, redactor: &Redactor) -> ReportingDescriptor {
     // Rule documentation can quote contact data too (a failing example).
     let rationale = redactor.text(rule.rationale.trim());
-    let fix = redactor.text(rule.remediation.source().trim());
+    let fix = crate::remediation::explain(rule);
+    let fix = redactor.text(fix.trim());
     let example = redactor.text(rule.example.trim());
     let mut text = vec![if rationale.is_empty() {
         rule.title.clone()

@@ -155,6 +155,83 @@ impl Aws {
     }
 }
 
+impl Aws {
+    /// The id of the organization's root.
+    pub fn root_id(&self) -> String {
+        let output = runtime()
+            .block_on(self.organizations.list_roots().send())
+            .expect("ListRoots");
+        output.roots()[0].id().expect("root id").to_string()
+    }
+
+    /// Creates an organizational unit under `parent`; returns its id.
+    pub fn create_ou(&self, parent: &str, name: &str) -> String {
+        let output = runtime()
+            .block_on(
+                self.organizations
+                    .create_organizational_unit()
+                    .parent_id(parent)
+                    .name(name)
+                    .send(),
+            )
+            .expect("CreateOrganizationalUnit");
+        output
+            .organizational_unit()
+            .and_then(|u| u.id())
+            .expect("OU id")
+            .to_string()
+    }
+
+    /// Moves `account` from the OU (or root) `from` to `to`.
+    pub fn move_account(&self, account: &str, from: &str, to: &str) {
+        runtime()
+            .block_on(
+                self.organizations
+                    .move_account()
+                    .account_id(account)
+                    .source_parent_id(from)
+                    .destination_parent_id(to)
+                    .send(),
+            )
+            .expect("MoveAccount");
+    }
+
+    /// The contact of `contact_type` in `account` (`None`: the caller's own account); `None`
+    /// when none is registered.
+    pub fn get_contact(
+        &self,
+        account: Option<&str>,
+        contact_type: &'static str,
+    ) -> Option<Contact> {
+        let output = runtime().block_on(
+            self.account
+                .get_alternate_contact()
+                .set_account_id(account.map(str::to_string))
+                .alternate_contact_type(AlternateContactType::from(contact_type))
+                .send(),
+        );
+        let output = match output {
+            Ok(output) => output,
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
+            {
+                return None
+            }
+            Err(error) => panic!("GetAlternateContact: {error:?}"),
+        };
+        let contact = output.alternate_contact()?;
+        Some(Contact::new(
+            contact_type,
+            contact.name().unwrap_or_default(),
+            contact.title().unwrap_or_default(),
+            contact.email_address().unwrap_or_default(),
+            contact.phone_number().unwrap_or_default(),
+        ))
+    }
+}
+
 /// An organization built for a test.
 pub struct Org {
     pub id: String,

@@ -12,6 +12,11 @@
 //! AssumeRole into chosen accounts can be refused (403 AccessDenied), and the proxy learns which
 //! access key belongs to which member from the AssumeRole answers, so reads in a member's own
 //! context are attributed to the member.
+//!
+//! `POST /putAlternateContact` (the writes of `contactscan fix --apply`) is logged and can get
+//! faults of its own: an emulated quota per calling identity, planned throttling, a fault on
+//! every attempt of chosen slots, an answer of success without the write reaching moto, or a
+//! delay.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -64,6 +69,39 @@ pub struct Faults {
     /// Security Hub BatchImportFindings: the first finding of each request is refused
     /// (`InvalidInput`), the others reported imported (without reaching moto).
     pub reject_first_import: bool,
+    /// Emulates the PutAlternateContact quota per calling identity: (requests/s, burst).
+    pub write_quota: Option<(f64, f64)>,
+    /// Percent of writes throttled (429) on their first `write_throttle_attempts` attempts.
+    pub write_throttle_percent: u32,
+    /// Attempts throttled per chosen write (1 when 0).
+    pub write_throttle_attempts: u32,
+    /// Writes (account id, contact type) that get this fault on every attempt.
+    pub always_writes: Vec<(String, String, Fault)>,
+    /// Writes (account id, contact type) answered 200 without reaching moto: they do not
+    /// read back.
+    pub lose_writes: Vec<(String, String)>,
+    /// Every write is answered this late.
+    pub slow_writes: Option<Duration>,
+}
+
+/// One PutAlternateContact attempt as the proxy saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Write {
+    /// `AccountId` of the request, else the account of the signing credentials.
+    pub account: String,
+    pub contact_type: String,
+    /// Whether the request named the account (`AccountId`).
+    pub by_account_id: bool,
+    /// The access key that signed it.
+    pub access_key: String,
+    /// The HTTP status answered.
+    pub status: u16,
+    /// Whether moto received it.
+    pub forwarded: bool,
+    /// The `EmailAddress` of the request.
+    pub email: String,
+    /// When the proxy received it.
+    pub at: Instant,
 }
 
 /// One GetAlternateContact attempt as the proxy saw it.
@@ -97,6 +135,13 @@ pub struct Counts {
 struct State {
     faults: Faults,
     reads: Vec<Read>,
+    writes: Vec<Write>,
+    /// Attempts per write key.
+    write_attempts: HashMap<String, u32>,
+    /// Index of each write key, in the order first seen.
+    write_indexes: HashMap<String, u64>,
+    /// Emulated write quota per access key: (tokens, last refill).
+    write_buckets: HashMap<String, (f64, Instant)>,
     counts: Counts,
     /// Attempts per read key.
     attempts: HashMap<String, u32>,
@@ -150,6 +195,14 @@ impl Proxy {
         state.indexes.clear();
         state.served_once.clear();
         state.buckets.clear();
+        state.write_attempts.clear();
+        state.write_indexes.clear();
+        state.write_buckets.clear();
+    }
+
+    /// Every PutAlternateContact attempt so far.
+    pub fn writes(&self) -> Vec<Write> {
+        self.state.lock().unwrap().writes.clone()
     }
 
     /// Every GetAlternateContact attempt so far.
@@ -293,10 +346,13 @@ async fn serve(mut client: TcpStream, upstream: &str, state: &Arc<Mutex<State>>)
         return;
     };
     let is_read = request.method == "POST" && request.path.starts_with("/getAlternateContact");
+    let is_write = request.method == "POST" && request.path.starts_with("/putAlternateContact");
     let assume_role = assume_role_account(&request);
     let is_import = request.method == "POST" && request.path.starts_with("/findings/import");
     let action = if is_read {
         decide_read(&request, &mut state.lock().unwrap())
+    } else if is_write {
+        decide_write(&request, &mut state.lock().unwrap())
     } else if is_import && state.lock().unwrap().faults.reject_first_import {
         Action::Answer(reject_first_finding(&request))
     } else if let Some(account) = &assume_role {
@@ -466,16 +522,118 @@ fn decide_read(request: &Request, state: &mut State) -> Action {
     action
 }
 
-/// Takes a token of the emulated quota of `access_key`, if the quota is emulated.
-fn quota_allows(state: &mut State, faults: &Faults, access_key: &str) -> bool {
-    let Some((rate, burst)) = faults.quota else {
+/// A successful PutAlternateContact answer (its body is empty).
+fn empty_success() -> Vec<u8> {
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\
+      Connection: close\r\n\r\n"
+        .to_vec()
+}
+
+fn decide_write(request: &Request, state: &mut State) -> Action {
+    let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_default();
+    let text = |key: &str| body[key].as_str().unwrap_or("").to_string();
+    let contact_type = text("AlternateContactType");
+    let access_key = request.access_key();
+    let (account, by_account_id) = match body["AccountId"].as_str() {
+        Some(id) => (id.to_string(), true),
+        None => (
+            state
+                .key_accounts
+                .get(&access_key)
+                .cloned()
+                .unwrap_or_else(|| MANAGEMENT.to_string()),
+            false,
+        ),
+    };
+    let key = format!("{account}/{contact_type}");
+    let attempt = {
+        let n = state.write_attempts.entry(key.clone()).or_insert(0);
+        *n += 1;
+        *n
+    };
+    let next = state.write_indexes.len() as u64;
+    let index = *state.write_indexes.entry(key).or_insert(next);
+    let faults = state.faults.clone();
+    let slot = |(a, t): (&String, &String)| *a == account && *t == contact_type;
+    let fault =
+        if let Some((_, _, fault)) = faults.always_writes.iter().find(|(a, t, _)| slot((a, t))) {
+            Some(fault.clone())
+        } else if !write_quota_allows(state, &faults, &access_key) {
+            state.counts.quota_throttled += 1;
+            Some(Fault::Throttle)
+        } else if chosen(index, 0, faults.write_throttle_percent)
+            && attempt <= faults.write_throttle_attempts.max(1)
+        {
+            state.counts.planned_throttled += 1;
+            Some(Fault::Throttle)
+        } else {
+            None
+        };
+    let lost = faults.lose_writes.iter().any(|(a, t)| slot((a, t)));
+    let (action, status, forwarded) = match fault {
+        None if lost => (Action::Answer(empty_success()), 200, false),
+        None => match faults.slow_writes {
+            Some(delay) => (Action::ForwardLate(delay), 200, true),
+            None => (Action::Forward, 200, true),
+        },
+        Some(Fault::Throttle) => (
+            Action::Answer(json_error(429, "TooManyRequestsException", "Rate exceeded")),
+            429,
+            false,
+        ),
+        Some(Fault::ServerError) => (
+            Action::Answer(json_error(
+                500,
+                "InternalServerException",
+                "Internal failure (injected by the test proxy)",
+            )),
+            500,
+            false,
+        ),
+        Some(Fault::Deny) => (
+            Action::Answer(json_error(
+                403,
+                "AccessDeniedException",
+                "User is not authorized to perform: account:PutAlternateContact (injected by the test proxy)",
+            )),
+            403,
+            false,
+        ),
+        Some(Fault::Reset) => (Action::Reset, 0, false),
+        Some(Fault::Slow(delay)) => (Action::ForwardLate(delay), 200, true),
+    };
+    state.writes.push(Write {
+        account,
+        contact_type,
+        by_account_id,
+        access_key,
+        status,
+        forwarded,
+        email: text("EmailAddress"),
+        at: Instant::now(),
+    });
+    action
+}
+
+/// Takes a token of the emulated write quota of `access_key`, if it is emulated.
+fn write_quota_allows(state: &mut State, faults: &Faults, access_key: &str) -> bool {
+    let Some((rate, burst)) = faults.write_quota else {
         return true;
     };
+    take_token(
+        state
+            .write_buckets
+            .entry(access_key.to_string())
+            .or_insert((burst, Instant::now())),
+        rate,
+        burst,
+    )
+}
+
+/// Takes a token from an emulated bucket (tokens, last refill).
+fn take_token(bucket: &mut (f64, Instant), rate: f64, burst: f64) -> bool {
     let now = Instant::now();
-    let (tokens, last) = state
-        .buckets
-        .entry(access_key.to_string())
-        .or_insert((burst, now));
+    let (tokens, last) = bucket;
     *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * rate).min(burst);
     *last = now;
     if *tokens >= 1.0 {
@@ -484,6 +642,21 @@ fn quota_allows(state: &mut State, faults: &Faults, access_key: &str) -> bool {
     } else {
         false
     }
+}
+
+/// Takes a token of the emulated quota of `access_key`, if the quota is emulated.
+fn quota_allows(state: &mut State, faults: &Faults, access_key: &str) -> bool {
+    let Some((rate, burst)) = faults.quota else {
+        return true;
+    };
+    take_token(
+        state
+            .buckets
+            .entry(access_key.to_string())
+            .or_insert((burst, Instant::now())),
+        rate,
+        burst,
+    )
 }
 
 /// Whether the read first seen as number `index` is among the `percent` chosen (evenly

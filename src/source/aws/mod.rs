@@ -11,7 +11,7 @@
 //! - The caller's interruption (Ctrl-C) stops the read with [`Interrupted`], naming what was
 //!   not read.
 
-mod contacts;
+pub(crate) mod contacts;
 mod organization;
 mod progress;
 mod sweep;
@@ -32,6 +32,7 @@ use crate::clock;
 use crate::error::{Error, InputError, Interrupted, Result};
 use crate::inventory::{is_account_id, narrow, Account, Inventory, Organization, Slot, ACTIVE};
 use contacts::{Counters, Reader};
+pub use organization::placements;
 use organization::CallerRole;
 pub use progress::{NoProgress, Progress};
 use sweep::{How, Target};

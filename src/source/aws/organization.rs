@@ -1,10 +1,14 @@
-//! AWS Organizations: the pre-flight checks of an organization sweep, and the account list.
+//! AWS Organizations: the pre-flight checks of an organization sweep, the account list, and
+//! where accounts sit in the tree of organizational units.
+
+use std::collections::HashMap;
 
 use aws_sdk_organizations::error::ProvideErrorMetadata;
 use aws_sdk_organizations::types::OrganizationFeatureSet;
 
 use crate::aws::error::summarize;
 use crate::error::{Error, Result};
+use crate::fix::desired::{OrganizationalUnit, Placement};
 use crate::inventory::{Account, Organization, Slot, ACTIVE};
 
 /// The service principal of the Account Management API.
@@ -169,6 +173,125 @@ pub(crate) async fn list_accounts(client: &aws_sdk_organizations::Client) -> Res
         }
     }
     Ok(accounts)
+}
+
+/// Accounts whose parents are asked for at once.
+const PLACEMENT_CONCURRENCY: usize = 8;
+
+/// Where each of `account_ids` sits: the root and the OUs down to its parent, by ListParents
+/// (for each account, then up from each OU) and DescribeOrganizationalUnit (for names). Each OU
+/// is read once per call.
+pub async fn placements(
+    client: &aws_sdk_organizations::Client,
+    account_ids: &[String],
+) -> Result<HashMap<String, Placement>> {
+    let mut parents: HashMap<String, String> = HashMap::new();
+    let mut pending = account_ids.iter();
+    let mut asking = tokio::task::JoinSet::new();
+    loop {
+        while asking.len() < PLACEMENT_CONCURRENCY {
+            let Some(id) = pending.next() else { break };
+            let (client, id) = (client.clone(), id.clone());
+            asking.spawn(async move {
+                let parent = parent_of(&client, &id).await;
+                (id, parent)
+            });
+        }
+        let Some(joined) = asking.join_next().await else {
+            break;
+        };
+        let (id, parent) =
+            joined.map_err(|e| Error::aws(format!("an Organizations lookup failed: {e}")))?;
+        parents.insert(id, parent?);
+    }
+    let mut chains: HashMap<String, Vec<OrganizationalUnit>> = HashMap::new();
+    let mut placements = HashMap::new();
+    for id in account_ids {
+        let ancestors = chain(client, &parents[id], &mut chains).await?;
+        placements.insert(id.clone(), Placement { ancestors });
+    }
+    Ok(placements)
+}
+
+/// The id of the parent of an account or OU (the root's starts with `r-`).
+async fn parent_of(client: &aws_sdk_organizations::Client, child: &str) -> Result<String> {
+    let output = client
+        .list_parents()
+        .child_id(child)
+        .send()
+        .await
+        .map_err(|error| {
+            Error::aws(format!(
+                "cannot read the parent of {child} (needed for the `ous` selectors of \
+                 [[contacts.overrides]]): {}",
+                summarize(&error, "organizations:ListParents", None)
+            ))
+        })?;
+    let parent = output
+        .parents()
+        .first()
+        .and_then(|p| p.id())
+        .map(str::to_string)
+        .ok_or_else(|| Error::aws(format!("ListParents answered no parent for {child}")))?;
+    Ok(parent)
+}
+
+/// The root and OUs from the top down to `unit` (included), cached in `chains`.
+async fn chain(
+    client: &aws_sdk_organizations::Client,
+    unit: &str,
+    chains: &mut HashMap<String, Vec<OrganizationalUnit>>,
+) -> Result<Vec<OrganizationalUnit>> {
+    // Walk up to a unit already known (or the root), then down again naming each.
+    let mut path_up: Vec<String> = Vec::new();
+    let mut current = unit.to_string();
+    let mut top = loop {
+        if let Some(known) = chains.get(&current) {
+            break known.clone();
+        }
+        if current.starts_with("r-") {
+            break vec![OrganizationalUnit {
+                id: current.clone(),
+                path: "Root".to_string(),
+            }];
+        }
+        path_up.push(current.clone());
+        current = parent_of(client, &current).await?;
+    };
+    chains.entry(current).or_insert_with(|| top.clone());
+    for id in path_up.into_iter().rev() {
+        let name = describe_unit(client, &id).await?;
+        let parent_path = top.last().map_or("Root".to_string(), |u| u.path.clone());
+        top.push(OrganizationalUnit {
+            path: format!("{parent_path}/{name}"),
+            id: id.clone(),
+        });
+        chains.insert(id, top.clone());
+    }
+    Ok(top)
+}
+
+async fn describe_unit(client: &aws_sdk_organizations::Client, id: &str) -> Result<String> {
+    let output = client
+        .describe_organizational_unit()
+        .organizational_unit_id(id)
+        .send()
+        .await
+        .map_err(|error| {
+            Error::aws(format!(
+                "cannot describe organizational unit {id}: {}",
+                summarize(&error, "organizations:DescribeOrganizationalUnit", None)
+            ))
+        })?;
+    output
+        .organizational_unit()
+        .and_then(|u| u.name())
+        .map(str::to_string)
+        .ok_or_else(|| {
+            Error::aws(format!(
+                "DescribeOrganizationalUnit answered no name for {id}"
+            ))
+        })
 }
 
 /// Name, root email and state of one account, when Organizations answers.

@@ -1,0 +1,603 @@
+//! Remediation that runs: the exact `aws account put-alternate-contact` command that fixes a
+//! finding, with all four fields (the API has no partial update) and every value POSIX
+//! single-quoted, so any name or address is safe in a shell.
+//!
+//! Per contact slot with a FAIL or WAIVED finding, the suspects are the fields the failing rules
+//! read (all four when the slot is empty). The command changes the fewest of them for which the
+//! contact then passes every rule, found by evaluating the rules on the contact as it would be
+//! after the command; the other fields keep their current values. With a desired contact
+//! configured (`[contacts]`), the changed fields take its values. Without one (or when it would
+//! itself fail a rule here), the fields at fault are found with reference values that are never
+//! printed (a team name and role, a role address at the organization's expected domain, a
+//! dialable number) and become named shell variables (`"$SECURITY_EMAIL"`): a value that would
+//! fail a rule is never printed.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write;
+
+use crate::engine::evaluate::evaluate;
+use crate::engine::heuristics::email::email_domain;
+use crate::engine::rule::{Rule, Scope};
+use crate::finding::{Finding, Status};
+use crate::fix::desired::Desired;
+use crate::inventory::{Account, AlternateContact, ContactField, ContactType, Inventory, Slot};
+use crate::scan::Scan;
+
+/// `value` as one POSIX shell word: single-quoted, each `'` written as `'\''`.
+pub(crate) fn shell_quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        if c == '\'' {
+            out.push_str("'\\''");
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// The shell variable a command uses for a field it cannot fill in: `SECURITY_EMAIL`.
+pub(crate) fn variable_name(contact_type: ContactType, field: ContactField) -> String {
+    let field = match field {
+        ContactField::Name => "NAME",
+        ContactField::Title => "TITLE",
+        ContactField::EmailAddress => "EMAIL",
+        ContactField::PhoneNumber => "PHONE",
+    };
+    format!("{contact_type}_{field}")
+}
+
+/// The AWS CLI option of a field.
+fn option(field: ContactField) -> &'static str {
+    match field {
+        ContactField::Name => "--name",
+        ContactField::Title => "--title",
+        ContactField::EmailAddress => "--email-address",
+        ContactField::PhoneNumber => "--phone-number",
+    }
+}
+
+/// What a command writes into one field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FieldValue {
+    /// The current value: the field is fine.
+    Current(String),
+    /// The configured desired value.
+    Desired(String),
+    /// A shell variable the user sets first.
+    Variable,
+}
+
+/// Which account a command names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    /// `--account-id <id>`: a member, written through Organizations.
+    Member(String),
+    /// No `--account-id`: the account runs the command in its own context.
+    Own,
+    /// `--account-id "$ACCOUNT_ID"`, for documentation.
+    Variable,
+}
+
+/// One `aws account put-alternate-contact` command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PutCommand {
+    target: Target,
+    contact_type: ContactType,
+    /// By [`ContactField::index`].
+    fields: [FieldValue; 4],
+}
+
+impl PutCommand {
+    fn render(&self) -> String {
+        let mut out = String::from("aws account put-alternate-contact");
+        match &self.target {
+            Target::Member(id) => {
+                let _ = write!(out, " --account-id {id}");
+            }
+            Target::Own => {}
+            Target::Variable => out.push_str(" --account-id \"$ACCOUNT_ID\""),
+        }
+        let _ = write!(out, " --alternate-contact-type {}", self.contact_type);
+        for field in ContactField::ALL {
+            let option = option(field);
+            match &self.fields[field.index()] {
+                FieldValue::Current(value) | FieldValue::Desired(value) => {
+                    // A value that starts with '-' would read as an option: bind it with '='.
+                    let separator = if value.starts_with('-') { '=' } else { ' ' };
+                    let _ = write!(out, " {option}{separator}{}", shell_quote(value));
+                }
+                FieldValue::Variable => {
+                    let _ = write!(
+                        out,
+                        " {option} \"${}\"",
+                        variable_name(self.contact_type, field)
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    fn variables(&self) -> Vec<String> {
+        ContactField::ALL
+            .into_iter()
+            .filter(|f| self.fields[f.index()] == FieldValue::Variable)
+            .map(|f| variable_name(self.contact_type, f))
+            .collect()
+    }
+}
+
+/// Why a command leaves fields to shell variables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unfilled {
+    /// No desired contact is configured for this account and type.
+    NotConfigured,
+    /// An override selects by OU, which a scan does not read.
+    OuUnknown,
+    /// The desired contact would itself fail a rule on this account.
+    DesiredFails,
+    /// `--redact`: addresses and phone numbers stay out of the report.
+    Redacted,
+}
+
+/// The fix of one slot.
+#[derive(Debug, Clone)]
+struct Remedy {
+    fields: [FieldValue; 4],
+    unfilled: Option<Unfilled>,
+    /// A probe passed: `fields` changes no more than needed.
+    settled: bool,
+}
+
+/// The fix of every slot with a FAIL or WAIVED finding, computed once per scan.
+#[derive(Debug, Default)]
+pub(crate) struct Remedies {
+    by_slot: HashMap<(usize, ContactType), Remedy>,
+}
+
+/// The slots a finding is about: its contact type, or for an account-scope rule the slots the
+/// rule reads.
+fn slots_of(rule: &Rule, finding: &Finding) -> Vec<ContactType> {
+    match finding.contact_type {
+        Some(t) => vec![t],
+        None if !rule.reads.contacts.is_empty() => rule.reads.contacts.iter().copied().collect(),
+        None => rule.contact_types.clone(),
+    }
+}
+
+/// Whether `finding` (of `rule`) is about slot `contact_type`.
+fn touches(rule: &Rule, finding: &Finding, contact_type: ContactType) -> bool {
+    match finding.contact_type {
+        Some(t) => t == contact_type,
+        None => rule.scope == Scope::Account && slots_of(rule, finding).contains(&contact_type),
+    }
+}
+
+/// A bit set over [`ContactField::ALL`].
+type Fields = u8;
+const ALL_FIELDS: Fields = 0b1111;
+
+fn bit(field: ContactField) -> Fields {
+    1 << field.index()
+}
+
+/// `current` with the fields of `change` taken from `desired`.
+fn merged(
+    current: &AlternateContact,
+    desired: &AlternateContact,
+    change: Fields,
+) -> AlternateContact {
+    let pick = |field: ContactField| {
+        if change & bit(field) != 0 {
+            desired.field(field).to_string()
+        } else {
+            current.field(field).to_string()
+        }
+    };
+    AlternateContact {
+        name: pick(ContactField::Name),
+        title: pick(ContactField::Title),
+        email_address: pick(ContactField::EmailAddress),
+        phone_number: pick(ContactField::PhoneNumber),
+    }
+}
+
+/// The subsets of `suspects` to try, fewest fields first (then in the API's field order), and
+/// every field last.
+fn candidates(suspects: Fields) -> Vec<Fields> {
+    let mut sets: Vec<Fields> = (1..=ALL_FIELDS)
+        .filter(|set| set & !suspects == 0)
+        .collect();
+    sets.sort_by_key(|set| (set.count_ones(), *set));
+    if suspects != ALL_FIELDS {
+        sets.push(ALL_FIELDS);
+    }
+    sets
+}
+
+/// One contact tried on one account: the scan's account index, the slot and the fields changed.
+#[derive(Clone)]
+struct Probe {
+    account: usize,
+    contact_type: ContactType,
+    change: Fields,
+    contact: AlternateContact,
+    /// The changed fields hold the desired contact's values (printed when the probe passes);
+    /// otherwise reference values that only tell which fields are at fault.
+    fill: bool,
+}
+
+/// The fields of a command: those in `change` from `filled` (shell variables without it), the
+/// others as they are.
+fn fields_of(
+    current: &AlternateContact,
+    filled: Option<&AlternateContact>,
+    change: Fields,
+) -> [FieldValue; 4] {
+    ContactField::ALL.map(|field| match filled {
+        _ if change & bit(field) == 0 => FieldValue::Current(current.field(field).to_string()),
+        Some(contact) => FieldValue::Desired(contact.field(field).to_string()),
+        None => FieldValue::Variable,
+    })
+}
+
+/// A contact that passes the built-in rules, for finding which fields of a failing contact are
+/// at fault when no desired contact is configured (it is never printed): a team name and role,
+/// a role address at the organization's expected domain, a dialable number.
+fn reference(
+    scan: &Scan,
+    contact_type: ContactType,
+    current: &AlternateContact,
+) -> AlternateContact {
+    let expected = scan
+        .rules
+        .iter()
+        .filter_map(|rule| {
+            rule.params
+                .get("approved_domains")?
+                .as_array()?
+                .first()?
+                .as_str()
+        })
+        .map(str::to_string)
+        .next();
+    let domain = expected
+        .or_else(|| Some(scan.org.dominant_security_domain.clone()).filter(|d| !d.is_empty()))
+        .unwrap_or_else(|| email_domain(&current.email_address));
+    let (name, title, local) = match contact_type {
+        ContactType::Security => ("Security Operations", "Security Team", "security"),
+        ContactType::Billing => ("Finance Team", "Accounts Payable", "billing"),
+        ContactType::Operations => ("Cloud Operations", "Operations Team", "operations"),
+    };
+    AlternateContact {
+        name: name.to_string(),
+        title: title.to_string(),
+        email_address: format!("{local}@{domain}"),
+        phone_number: "+1 206 266 1000".to_string(),
+    }
+}
+
+impl Remedies {
+    /// Works out the fix of every slot of `scan` that has a FAIL or WAIVED finding.
+    pub(crate) fn of(scan: &Scan) -> Remedies {
+        let mut suspects: HashMap<(usize, ContactType), Fields> = HashMap::new();
+        for finding in &scan.findings {
+            if !matches!(finding.status, Status::Fail | Status::Waived) {
+                continue;
+            }
+            let rule = &scan.rules[finding.rule];
+            let read: Fields = rule.reads.fields.iter().map(|f| bit(*f)).sum();
+            for t in slots_of(rule, finding) {
+                *suspects.entry((finding.account, t)).or_default() |= read;
+            }
+        }
+        let mut remedies = Remedies::default();
+        let mut probes = Vec::new();
+        let mut keys: Vec<(usize, ContactType)> = suspects.keys().copied().collect();
+        keys.sort();
+        for (index, contact_type) in keys {
+            let account = &scan.inventory.accounts[index];
+            let empty = AlternateContact::default();
+            let (current, mut suspect, registered) = match account.slot(contact_type) {
+                Slot::Registered(contact) => (contact, suspects[&(index, contact_type)], true),
+                Slot::Missing => (&empty, ALL_FIELDS, false),
+                Slot::Unreadable { .. } | Slot::Undeclared => continue,
+            };
+            if suspect == 0 {
+                suspect = ALL_FIELDS;
+            }
+            let desired = scan
+                .desired
+                .as_ref()
+                .map(|d| d.resolve(account, None, contact_type));
+            let (probe_with, fill, unfilled) = match desired {
+                Some(Desired::Contact { contact, .. }) => {
+                    (contact.clone(), true, Unfilled::DesiredFails)
+                }
+                Some(Desired::OuUnknown(_)) => (
+                    reference(scan, contact_type, current),
+                    false,
+                    Unfilled::OuUnknown,
+                ),
+                Some(Desired::Unset) | None => (
+                    reference(scan, contact_type, current),
+                    false,
+                    Unfilled::NotConfigured,
+                ),
+            };
+            // An empty slot needs every field whatever the probes say.
+            if fill || registered {
+                for change in candidates(suspect) {
+                    let contact = merged(current, &probe_with, change);
+                    if contact != *current {
+                        probes.push(Probe {
+                            account: index,
+                            contact_type,
+                            change,
+                            contact,
+                            fill,
+                        });
+                    }
+                }
+            }
+            remedies.by_slot.insert(
+                (index, contact_type),
+                Remedy {
+                    fields: fields_of(current, None, suspect),
+                    unfilled: Some(unfilled),
+                    settled: false,
+                },
+            );
+        }
+        // Fewest fields first, a round per size: most contacts have one field at fault, and
+        // their bigger candidates are never evaluated.
+        for size in 1..=4 {
+            let round: Vec<Probe> = probes
+                .iter()
+                .filter(|p| p.change.count_ones() == size)
+                .filter(|p| !remedies.by_slot[&(p.account, p.contact_type)].settled)
+                .cloned()
+                .collect();
+            remedies.settle(scan, round);
+        }
+        remedies
+    }
+
+    /// Evaluates every probe at once and keeps, per slot, the first that passes every rule.
+    fn settle(&mut self, scan: &Scan, probes: Vec<Probe>) {
+        if probes.is_empty() {
+            return;
+        }
+        let accounts: Vec<Account> = probes
+            .iter()
+            .map(|probe| {
+                let mut account = scan.inventory.accounts[probe.account].clone();
+                account.slots[probe.contact_type.index()] = Slot::Registered(probe.contact.clone());
+                account
+            })
+            .collect();
+        let inventory = Inventory {
+            accounts,
+            ..Inventory::default()
+        };
+        let findings = evaluate(&scan.rules, &scan.env, &inventory, &scan.org);
+        let mut fails: BTreeSet<usize> = BTreeSet::new();
+        for finding in findings.iter().filter(|f| f.status == Status::Fail) {
+            let probe = &probes[finding.account];
+            if touches(&scan.rules[finding.rule], finding, probe.contact_type) {
+                fails.insert(finding.account);
+            }
+        }
+        for (i, probe) in probes.iter().enumerate() {
+            let Some(remedy) = self.by_slot.get_mut(&(probe.account, probe.contact_type)) else {
+                continue;
+            };
+            if remedy.settled || fails.contains(&i) {
+                continue;
+            }
+            let current = &scan.inventory.accounts[probe.account];
+            let current = match current.slot(probe.contact_type) {
+                Slot::Registered(contact) => contact.clone(),
+                _ => AlternateContact::default(),
+            };
+            remedy.settled = true;
+            if probe.fill {
+                remedy.fields = fields_of(&current, Some(&probe.contact), probe.change);
+                remedy.unfilled = None;
+            } else {
+                remedy.fields = fields_of(&current, None, probe.change);
+            }
+        }
+    }
+
+    /// The `{fix.command}` of a finding: a command per slot it is about, then a pointer to
+    /// `contactscan fix`. Empty when none of its slots has a fix. With `redact`, addresses and
+    /// phone numbers are shell variables: a masked value must never be written.
+    pub(crate) fn command(
+        &self,
+        scan: &Scan,
+        rule: &Rule,
+        finding: &Finding,
+        redact: bool,
+    ) -> String {
+        let account = &scan.inventory.accounts[finding.account];
+        let target = if is_own_account(scan, account) {
+            Target::Own
+        } else {
+            Target::Member(account.id.clone())
+        };
+        let mut lines = Vec::new();
+        let mut variables = Vec::new();
+        let mut unfilled = None;
+        let mut types = Vec::new();
+        for contact_type in slots_of(rule, finding) {
+            let Some(remedy) = self.by_slot.get(&(finding.account, contact_type)) else {
+                continue;
+            };
+            let mut command = PutCommand {
+                target: target.clone(),
+                contact_type,
+                fields: remedy.fields.clone(),
+            };
+            unfilled = unfilled.or(remedy.unfilled);
+            if redact {
+                for field in [ContactField::EmailAddress, ContactField::PhoneNumber] {
+                    if command.fields[field.index()] != FieldValue::Variable {
+                        command.fields[field.index()] = FieldValue::Variable;
+                        unfilled = unfilled.or(Some(Unfilled::Redacted));
+                    }
+                }
+            }
+            lines.push(command.render());
+            variables.extend(command.variables());
+            types.push(contact_type);
+        }
+        if lines.is_empty() {
+            return String::new();
+        }
+        lines.push(pointer(&variables, unfilled, &types));
+        lines.join("\n")
+    }
+}
+
+/// The comment that follows the commands: what to set first, and `contactscan fix`.
+fn pointer(variables: &[String], unfilled: Option<Unfilled>, types: &[ContactType]) -> String {
+    let sections: Vec<String> = types.iter().map(|t| format!("[contacts.{t}]")).collect();
+    let sections = sections.join(" ");
+    match unfilled {
+        None => "# or for every account at once: contactscan fix --apply".to_string(),
+        Some(why) => {
+            let first = format!("# set {} first", variables.join(" "));
+            match why {
+                Unfilled::NotConfigured => {
+                    format!("{first}, or configure {sections} in contactscan.toml and run contactscan fix")
+                }
+                Unfilled::OuUnknown => {
+                    format!("{first}, or run contactscan fix: an OU override in contactscan.toml may apply")
+                }
+                Unfilled::DesiredFails => format!(
+                    "{first}: the configured {sections} would fail a rule here (contactscan fix names it)"
+                ),
+                Unfilled::Redacted => format!(
+                    "{first} (this report is redacted), or for every account at once: contactscan fix --apply"
+                ),
+            }
+        }
+    }
+}
+
+/// Whether the account writes its own contacts without `--account-id`: the organization's
+/// management account (it cannot name itself), or the caller of a standalone live scan.
+fn is_own_account(scan: &Scan, account: &Account) -> bool {
+    scan.inventory
+        .organization
+        .as_ref()
+        .is_some_and(|o| o.management_account_id == account.id)
+        || scan.source == format!("aws:account:{}", account.id)
+}
+
+/// The slots a rule's fix writes, for documentation.
+fn documented_slots(rule: &Rule) -> Vec<ContactType> {
+    match rule.scope {
+        Scope::Contact => rule.contact_types.clone(),
+        Scope::Account if !rule.reads.contacts.is_empty() => {
+            rule.reads.contacts.iter().copied().collect()
+        }
+        Scope::Account => rule.contact_types.clone(),
+    }
+}
+
+/// A rule's remediation for no finding in particular (`rules explain`, SARIF rule help):
+/// `{fix.command}` as a command per contact type with every value a shell variable.
+pub fn explain(rule: &Rule) -> String {
+    if !rule.remediation.uses_fix_command() {
+        return rule.remediation.source().to_string();
+    }
+    let mut lines: Vec<String> = documented_slots(rule)
+        .into_iter()
+        .map(|contact_type| {
+            PutCommand {
+                target: Target::Variable,
+                contact_type,
+                fields: [
+                    FieldValue::Variable,
+                    FieldValue::Variable,
+                    FieldValue::Variable,
+                    FieldValue::Variable,
+                ],
+            }
+            .render()
+        })
+        .collect();
+    lines.push(
+        "# Every field is required (the API has no partial update): fields that are fine keep \
+         their current values.\n# contactscan scan prints this command filled in for each \
+         finding (without --account-id in the account itself);\n# contactscan fix writes the \
+         contacts configured under [contacts] in contactscan.toml to every account."
+            .to_string(),
+    );
+    rule.remediation.render_generic(&lines.join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_makes_any_value_one_shell_word() {
+        assert_eq!(shell_quote("Security Operations"), "'Security Operations'");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(
+            shell_quote("O'Brien \"SecOps\""),
+            "'O'\\''Brien \"SecOps\"'"
+        );
+        assert_eq!(
+            shell_quote("$(rm -rf ~) `x` \\ ;|&"),
+            "'$(rm -rf ~) `x` \\ ;|&'"
+        );
+    }
+
+    #[test]
+    fn a_command_has_all_four_fields_in_the_api_order() {
+        let command = PutCommand {
+            target: Target::Member("222222222222".into()),
+            contact_type: ContactType::Security,
+            fields: [
+                FieldValue::Current("Security Operations".into()),
+                FieldValue::Desired("-SOC-".into()),
+                FieldValue::Variable,
+                FieldValue::Current("+1 206 266 1000".into()),
+            ],
+        };
+        assert_eq!(
+            command.render(),
+            "aws account put-alternate-contact --account-id 222222222222 \
+             --alternate-contact-type SECURITY --name 'Security Operations' --title='-SOC-' \
+             --email-address \"$SECURITY_EMAIL\" --phone-number '+1 206 266 1000'"
+        );
+        assert_eq!(command.variables(), ["SECURITY_EMAIL"]);
+        let own = PutCommand {
+            target: Target::Own,
+            ..command
+        };
+        assert!(own.render().starts_with(
+            "aws account put-alternate-contact --alternate-contact-type SECURITY --name"
+        ));
+    }
+
+    #[test]
+    fn candidates_change_the_fewest_fields_first() {
+        let email = bit(ContactField::EmailAddress);
+        let name = bit(ContactField::Name);
+        assert_eq!(candidates(email), [email, ALL_FIELDS]);
+        assert_eq!(
+            candidates(email | name),
+            [name, email, name | email, ALL_FIELDS]
+        );
+        assert_eq!(candidates(ALL_FIELDS).len(), 15);
+        assert_eq!(candidates(ALL_FIELDS).last(), Some(&ALL_FIELDS));
+    }
+}
