@@ -133,7 +133,7 @@ pub struct LiveArgs {
 #[derive(Debug, Clone, Args)]
 pub struct TerraformArgs {
     /// Scan a Terraform root module directory, or a plan from `terraform show -json plan.out`.
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["input", "org", "role_name", "profile", "max_rps", "save_snapshot"])]
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["input", "org", "role_name", "profile", "max_rps", "save_snapshot", "accounts", "exclude_accounts"])]
     pub terraform: Option<PathBuf>,
 
     /// With a plan: the configuration's root module, so findings point at the HCL.
@@ -206,7 +206,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "GLOB,..", value_delimiter = ',')]
     pub ignore: Vec<String>,
 
-    /// Config file with rule overrides and waivers (default: ./contactscan.toml if present).
+    /// Config file with rule overrides and waivers (default: the first contactscan.toml from
+    /// here up to the repository root).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -317,7 +318,8 @@ pub struct FixArgs {
     #[command(flatten)]
     pub rules: RuleSource,
 
-    /// Config file with the desired contacts (default: ./contactscan.toml if present).
+    /// Config file with the desired contacts (default: the first contactscan.toml from here up
+    /// to the repository root).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 

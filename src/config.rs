@@ -201,29 +201,32 @@ pub struct Config {
 }
 
 /// The config file to use: `explicit`, else the first `contactscan.toml` from the working
-/// directory up, stopping at the repository root (a directory with a `.git` entry) or the
-/// home directory, as ruff finds its config.
+/// directory up to the repository root (a directory with a `.git` entry) or the home
+/// directory, as ruff finds its config; outside both, only the working directory's.
 pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
     if let Some(path) = explicit {
         return Some(path.to_path_buf());
     }
     let start = std::env::current_dir().ok()?;
     let home = std::env::var_os("HOME").map(PathBuf::from);
-    for dir in start.ancestors() {
+    let is_boundary = |dir: &Path| dir.join(".git").exists() || home.as_deref() == Some(dir);
+    // Outside a repository and the home directory (a CI job's scratch directory), only the
+    // working directory's own file counts: a stray file above it must not set the policy.
+    let searched: Vec<&Path> = match start.ancestors().position(is_boundary) {
+        Some(boundary) => start.ancestors().take(boundary + 1).collect(),
+        None => vec![start.as_path()],
+    };
+    searched.into_iter().find_map(|dir| {
         let candidate = dir.join(DEFAULT_FILE);
-        if candidate.is_file() {
-            // Relative to the working directory when it is the working directory's own.
-            return Some(if dir == start {
+        // Relative to the working directory when it is the working directory's own.
+        candidate.is_file().then(|| {
+            if dir == start {
                 PathBuf::from(DEFAULT_FILE)
             } else {
                 candidate
-            });
-        }
-        if dir.join(".git").exists() || home.as_deref() == Some(dir) {
-            break;
-        }
-    }
-    None
+            }
+        })
+    })
 }
 
 /// Reads `path`, applies its rule overrides to `rules` and returns its waivers.

@@ -155,7 +155,15 @@ struct Remedy {
 /// The fix of every slot with a FAIL or WAIVED finding, computed once per scan.
 #[derive(Debug, Default)]
 pub(crate) struct Remedies {
-    by_slot: HashMap<(usize, ContactType), Remedy>,
+    /// Per slot (`account × 3 + contact type`), the index of its remedy: slots with the same
+    /// contact share one.
+    by_slot: Vec<Option<u32>>,
+    remedies: Vec<Remedy>,
+}
+
+/// The index of a slot in [`Remedies::by_slot`].
+fn slot_index(account: usize, contact_type: ContactType) -> usize {
+    account * 3 + contact_type.index()
 }
 
 /// The slots a finding is about: its contact type, or for an account-scope rule the slots the
@@ -283,7 +291,8 @@ fn reference(
 impl Remedies {
     /// Works out the fix of every slot of `scan` that has a FAIL or WAIVED finding.
     pub(crate) fn of(scan: &Scan) -> Remedies {
-        let mut suspects: HashMap<(usize, ContactType), Fields> = HashMap::new();
+        // Per slot: the fields read by the rules that fail on it (`None`: no failure).
+        let mut suspects: Vec<Option<Fields>> = vec![None; scan.inventory.accounts.len() * 3];
         for finding in &scan.findings {
             if !matches!(finding.status, Status::Fail | Status::Waived) {
                 continue;
@@ -291,18 +300,28 @@ impl Remedies {
             let rule = &scan.rules[finding.rule];
             let read: Fields = rule.reads.fields.iter().map(|f| bit(*f)).sum();
             for t in slots_of(rule, finding) {
-                *suspects.entry((finding.account, t)).or_default() |= read;
+                *suspects[slot_index(finding.account, t)].get_or_insert(0) |= read;
             }
         }
-        let mut remedies = Remedies::default();
+        let mut remedies = Remedies {
+            by_slot: vec![None; suspects.len()],
+            remedies: Vec::new(),
+        };
         let mut probes = Vec::new();
-        let mut keys: Vec<(usize, ContactType)> = suspects.keys().copied().collect();
-        keys.sort();
-        for (index, contact_type) in keys {
+        let keys = suspects.iter().enumerate().filter_map(|(slot, fields)| {
+            fields.map(|fields| (slot / 3, ContactType::ALL[slot % 3], fields))
+        });
+        // Real organizations repeat the same failing contact in many accounts: slots with the
+        // same contact, candidate values and suspects are probed once, on the first of them,
+        // and share its remedy. (Rules reading the account see that first account; the probe
+        // values, a desired or a reference contact, are no account's root email.)
+        let mut groups: HashMap<(ContactType, &AlternateContact, AlternateContact, Fields), u32> =
+            HashMap::new();
+        let empty = AlternateContact::default();
+        for (index, contact_type, suspected) in keys {
             let account = &scan.inventory.accounts[index];
-            let empty = AlternateContact::default();
             let (current, mut suspect, registered) = match account.slot(contact_type) {
-                Slot::Registered(contact) => (contact, suspects[&(index, contact_type)], true),
+                Slot::Registered(contact) => (contact, suspected, true),
                 Slot::Missing => (&empty, ALL_FIELDS, false),
                 Slot::Unreadable { .. } | Slot::Undeclared => continue,
             };
@@ -328,6 +347,14 @@ impl Remedies {
                     Unfilled::NotConfigured,
                 ),
             };
+            let key = (contact_type, current, probe_with.clone(), suspect);
+            if let Some(&remedy) = groups.get(&key) {
+                remedies.by_slot[slot_index(index, contact_type)] = Some(remedy);
+                continue;
+            }
+            let remedy = remedies.remedies.len() as u32;
+            groups.insert(key, remedy);
+            remedies.by_slot[slot_index(index, contact_type)] = Some(remedy);
             // An empty slot needs every field whatever the probes say.
             if fill || registered {
                 for change in candidates(suspect) {
@@ -343,14 +370,11 @@ impl Remedies {
                     }
                 }
             }
-            remedies.by_slot.insert(
-                (index, contact_type),
-                Remedy {
-                    fields: fields_of(current, None, suspect),
-                    unfilled: Some(unfilled),
-                    settled: false,
-                },
-            );
+            remedies.remedies.push(Remedy {
+                fields: fields_of(current, None, suspect),
+                unfilled: Some(unfilled),
+                settled: false,
+            });
         }
         // Fewest fields first, a round per size: most contacts have one field at fault, and
         // their bigger candidates are never evaluated.
@@ -358,12 +382,22 @@ impl Remedies {
             let round: Vec<Probe> = probes
                 .iter()
                 .filter(|p| p.change.count_ones() == size)
-                .filter(|p| !remedies.by_slot[&(p.account, p.contact_type)].settled)
+                .filter(|p| {
+                    !remedies
+                        .of_slot(p.account, p.contact_type)
+                        .is_some_and(|r| r.settled)
+                })
                 .cloned()
                 .collect();
             remedies.settle(scan, round);
         }
         remedies
+    }
+
+    /// The remedy of a slot, if it has a failure.
+    fn of_slot(&self, account: usize, contact_type: ContactType) -> Option<&Remedy> {
+        let index = (*self.by_slot.get(slot_index(account, contact_type))?)?;
+        self.remedies.get(index as usize)
     }
 
     /// Evaluates every probe at once and keeps, per slot, the first that passes every rule.
@@ -392,9 +426,10 @@ impl Remedies {
             }
         }
         for (i, probe) in probes.iter().enumerate() {
-            let Some(remedy) = self.by_slot.get_mut(&(probe.account, probe.contact_type)) else {
+            let Some(index) = self.by_slot[slot_index(probe.account, probe.contact_type)] else {
                 continue;
             };
+            let remedy = &mut self.remedies[index as usize];
             if remedy.settled || fails.contains(&i) {
                 continue;
             }
@@ -434,7 +469,7 @@ impl Remedies {
         let mut unfilled = None;
         let mut types = Vec::new();
         for contact_type in slots_of(rule, finding) {
-            let Some(remedy) = self.by_slot.get(&(finding.account, contact_type)) else {
+            let Some(remedy) = self.of_slot(finding.account, contact_type) else {
                 continue;
             };
             let mut command = PutCommand {

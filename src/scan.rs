@@ -189,7 +189,10 @@ impl Scan {
         self.remedies = OnceLock::new();
     }
 
-    fn remedies(&self) -> &Remedies {
+    /// The fixes of the failing slots, worked out on first use. Reporters that render
+    /// findings on rayon's threads call this first, on their own thread: worked out inside a
+    /// rayon task, its evaluation would let that thread run other tasks that wait on it.
+    pub(crate) fn remedies(&self) -> &Remedies {
         self.remedies.get_or_init(|| Remedies::of(self))
     }
 

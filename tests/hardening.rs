@@ -329,3 +329,184 @@ fn markdown_keeps_within_a_job_summary_whatever_the_names() {
     );
     assert!(text.starts_with("# contactscan"));
 }
+
+fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = contactscan().current_dir(dir).args(args).output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn terraform_files_and_the_config_are_never_report_or_audit_targets() {
+    let dir = TempDir::new().unwrap();
+    let tf = dir.path().join("infra");
+    fs::create_dir_all(tf.join("modules/acct")).unwrap();
+    let main_tf = "resource \"aws_account_alternate_contact\" \"s\" {\n  alternate_contact_type = \"SECURITY\"\n  name = \"Sec\"\n  title = \"SOC\"\n  email_address = var.email\n  phone_number = \"+1 206 266 1000\"\n}\nvariable \"email\" {}\n";
+    fs::write(tf.join("main.tf"), main_tf).unwrap();
+    fs::write(
+        tf.join("terraform.tfvars"),
+        "email = \"security@corp.com\"\n",
+    )
+    .unwrap();
+    fs::write(tf.join("modules/acct/main.tf"), "# module\n").unwrap();
+    fs::write(
+        dir.path().join("extra.tfvars"),
+        "email = \"soc@corp.com\"\n",
+    )
+    .unwrap();
+    for target in [
+        "infra/main.tf",
+        "infra/terraform.tfvars",
+        "infra/modules/acct/main.tf",
+        "extra.tfvars",
+    ] {
+        let (code, _, stderr) = run_in(
+            dir.path(),
+            &[
+                "scan",
+                "--terraform",
+                "infra",
+                "--var-file",
+                "extra.tfvars",
+                "--report",
+                &format!("json={target}"),
+            ],
+        );
+        assert_eq!(code, 2, "{target}: {stderr}");
+        assert!(stderr.contains("input of this run"), "{target}: {stderr}");
+    }
+    assert_eq!(fs::read_to_string(tf.join("main.tf")).unwrap(), main_tf);
+    // --accounts means nothing to a Terraform scan: refused, not ignored.
+    let (code, _, stderr) = run_in(
+        dir.path(),
+        &["scan", "--terraform", "infra", "--accounts", "abc"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    // The audit log of fix is never the config.
+    fs::write(
+        dir.path().join("contactscan.toml"),
+        "[contacts.SECURITY]\nname = \"Security Operations\"\ntitle = \"SOC\"\nemail_address = \"security@corp.com\"\nphone_number = \"+1 206 266 1000\"\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = run_in(
+        dir.path(),
+        &["fix", "--org", "--apply", "--audit-log", "contactscan.toml"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("input of this run"), "{stderr}");
+}
+
+#[test]
+fn a_config_above_a_scratch_directory_outside_any_repository_is_not_used() {
+    // A CI job's scratch directory: no repository, not under the home directory.
+    let scratch = TempDir::new().unwrap();
+    let job = scratch.path().join("job");
+    fs::create_dir(&job).unwrap();
+    fs::write(
+        scratch.path().join("contactscan.toml"),
+        "[[waivers]]\nrules = [\"*\"]\naccounts = [\"*\"]\nreason = \"r\"\nowner = \"o\"\nexpires = 2099-01-01\n",
+    )
+    .unwrap();
+    let demo = fs::canonicalize("fixtures/demo-org.json").unwrap();
+    let output = contactscan()
+        .current_dir(&job)
+        .env("HOME", "/nonexistent-home")
+        .args(["scan", "--format", "json", "--input"])
+        .arg(&demo)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        report["summary"]["waived"], 0,
+        "the stray config waived findings"
+    );
+    assert!(report["summary"]["fail"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn ocsf_names_only_aws_account_ids() {
+    let output = contactscan()
+        .args([
+            "scan",
+            "--terraform",
+            "fixtures/terraform/created-accounts",
+            "--format",
+            "ocsf",
+        ])
+        .output()
+        .unwrap();
+    let events: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    for event in &events {
+        let uid = event["cloud"]["account"]["uid"].as_str().unwrap();
+        assert!(
+            uid.len() == 12 && uid.bytes().all(|b| b.is_ascii_digit()),
+            "{uid}"
+        );
+    }
+}
+
+#[test]
+fn a_fix_plan_from_a_snapshot_is_narrowed_by_accounts() {
+    let dir = TempDir::new().unwrap();
+    fs::write(
+        dir.path().join("contactscan.toml"),
+        "[contacts.SECURITY]\nname = \"Security Operations\"\ntitle = \"SOC\"\nemail_address = \"security@harborlight.com\"\nphone_number = \"+1 206 266 1000\"\n",
+    )
+    .unwrap();
+    let demo = fs::canonicalize("fixtures/demo-org.json").unwrap();
+    let demo = demo.to_str().unwrap();
+    let (_, out, stderr) = run_in(
+        dir.path(),
+        &[
+            "fix",
+            "--input",
+            demo,
+            "--accounts",
+            "444444444444",
+            "--emit",
+            "terraform",
+        ],
+    );
+    assert!(out.contains("444444444444"), "{stderr}");
+    assert!(!out.contains("333333333333"), "{out}");
+    let (code, _, stderr) = run_in(dir.path(), &["fix", "--input", demo, "--accounts", "123"]);
+    assert_eq!(code, 2, "{stderr}");
+}
+
+#[test]
+fn hostile_terraform_gives_errors_not_an_abort() {
+    let dir = TempDir::new().unwrap();
+    let mut text = String::from("locals {\n");
+    for i in 0..2_000 {
+        text.push_str(&format!("  l{i} = local.l{}\n", i + 1));
+    }
+    text.push_str("  l2000 = \"security@corp.com\"\n}\n");
+    text.push_str("resource \"aws_account_alternate_contact\" \"s\" {\n  alternate_contact_type = \"SECURITY\"\n  name = \"Sec\"\n  title = \"SOC\"\n  email_address = local.l0\n  phone_number = \"+1 206 266 1000\"\n}\n");
+    text.push_str("resource \"aws_account_alternate_contact\" \"b\" {\n  count = 1e15\n  alternate_contact_type = \"BILLING\"\n  name = \"B\"\n  title = \"AP\"\n  email_address = \"b@corp.com\"\n  phone_number = \"+1 206 266 1000\"\n}\n");
+    fs::write(dir.path().join("main.tf"), text).unwrap();
+    let output = contactscan()
+        .args(["scan", "--format", "json", "--terraform"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.contains("chain of more than")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("more instances than")),
+        "{messages:#?}"
+    );
+}

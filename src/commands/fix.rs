@@ -18,13 +18,13 @@ use contactscan::fix::desired::Placement;
 use contactscan::fix::plan::{self, Plan, PlanInput, Scope};
 use contactscan::fix::render::{self, Heading};
 use contactscan::fix::terraform;
-use contactscan::inventory::Inventory;
+use contactscan::inventory::{narrow, Inventory};
 use contactscan::source::aws::{self, LiveOptions, Progress};
 use contactscan::source::snapshot;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{FixArgs, PlanFormat};
-use crate::commands::staged::Target;
+use crate::commands::staged::{self, Target};
 use crate::commands::{interrupt, output, progress, ui};
 
 /// What was read, and from where.
@@ -42,10 +42,6 @@ pub fn run(args: FixArgs) -> anyhow::Result<u8> {
     if args.audit_log.is_some() && !args.apply {
         bail!("--audit-log records the writes of --apply; a dry run writes nothing");
     }
-    // Checked before any AWS call; the log is appended to, so an existing file is kept.
-    if let Some(path) = &args.audit_log {
-        Target::check("--audit-log", path, &[])?;
-    }
     let mut rules = RuleSet::load(args.rules.rules.as_deref())?;
     let Some(path) = config::locate(args.config.as_deref()) else {
         bail!(
@@ -54,6 +50,19 @@ pub fn run(args: FixArgs) -> anyhow::Result<u8> {
              phone_number, or name the file with --config"
         );
     };
+    // Checked before any AWS call, against the run's inputs; the log is appended to, so an
+    // existing log is kept.
+    if let Some(log) = &args.audit_log {
+        let mut inputs: Vec<_> = [Some(path.as_path()), args.input.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter_map(staged::input_key)
+            .collect();
+        if let Some(dir) = &args.rules.rules {
+            staged::files_under(dir, &mut inputs);
+        }
+        Target::check("--audit-log", log, &inputs)?;
+    }
     let loaded = config::load(&path, &mut rules)?;
     let Some(desired) = loaded.contacts.filter(|d| !d.is_empty()) else {
         bail!(
@@ -70,7 +79,17 @@ pub fn run(args: FixArgs) -> anyhow::Result<u8> {
         .context("cannot start the async runtime")?;
     let read = match &args.input {
         Some(path) => {
-            let inventory = snapshot::read(path)?;
+            let mut inventory = snapshot::read(path)?;
+            let (accounts, warnings) = narrow(
+                std::mem::take(&mut inventory.accounts),
+                &args.live.accounts,
+                &args.live.exclude_accounts,
+                "the snapshot",
+            )?;
+            inventory.accounts = accounts;
+            for warning in warnings {
+                ui::warn(&warning);
+            }
             let own_account = own_account_of_snapshot(&inventory);
             Read {
                 inventory,
@@ -179,6 +198,17 @@ fn exit_status(plan: &Plan, inventory: &Inventory, report: &ApplyReport) -> u8 {
             .map(|(i, _)| *i);
         render::describe_writes(plan, inventory, items).collect()
     };
+    if let Some(error) = &report.audit_error {
+        let applied = named("applied");
+        eprintln!(
+            "contactscan: error: the audit log could not be written ({error}); no write started \
+             after that. Applied: {} ({}); not all of them are in the log. Run again to \
+             finish: a second apply plans only what is still to change",
+            applied.len(),
+            list(&applied)
+        );
+        return 3;
+    }
     if report.interrupted {
         let applied = named("applied");
         let not_applied = named("not_applied");

@@ -21,6 +21,10 @@ use crate::commands::{import, interrupt, live, output, ui};
 pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     let config_path = config::locate(args.config.as_deref());
     match &config_path {
+        // A file from a parent directory sets the policy: say so.
+        Some(path) if args.config.is_none() && path.is_absolute() => {
+            ui::note(&format!("config: {}", path.display()))
+        }
         Some(path) => ui::verbose(&format!("config: {}", path.display())),
         None => {
             ui::verbose("config: none (no contactscan.toml from here up to the repository root)")
@@ -199,6 +203,13 @@ impl Outputs {
                 inputs.extend(entries.flatten().filter_map(|e| input_key(&e.path())));
             }
         }
+        // Terraform: the plan or every file under the root module (local modules, tfvars), the
+        // HCL beside a plan, the variable files.
+        let terraform = &args.terraform;
+        for path in terraform.terraform.iter().chain(&terraform.terraform_dir) {
+            staged::files_under(path, &mut inputs);
+        }
+        inputs.extend(terraform.var_file.iter().filter_map(|p| input_key(p)));
         let mut stdout = None;
         let mut reports = Vec::new();
         for (format, path) in &args.report {

@@ -81,6 +81,36 @@ pub fn input_key(path: &Path) -> Option<PathBuf> {
     path.canonicalize().ok()
 }
 
+/// Directories an input tree is not searched in: tools' caches, not inputs.
+const SKIPPED_DIRECTORIES: [&str; 2] = [".git", ".terraform"];
+/// Files of an input tree taken into account, at most (a root module is a few dozen).
+const MAX_TREE_FILES: usize = 10_000;
+
+/// Adds the real paths of `path` (a file) or of every file under it (a directory) to
+/// `inputs`.
+pub fn files_under(path: &Path, inputs: &mut Vec<PathBuf>) {
+    let mut pending = vec![path.to_path_buf()];
+    let mut seen = 0;
+    while let Some(path) = pending.pop() {
+        seen += 1;
+        if seen > MAX_TREE_FILES {
+            return;
+        }
+        match std::fs::symlink_metadata(&path) {
+            Ok(metadata) if metadata.is_dir() => {
+                let skipped = path
+                    .file_name()
+                    .is_some_and(|n| SKIPPED_DIRECTORIES.iter().any(|s| n == *s));
+                if let (false, Ok(entries)) = (skipped, std::fs::read_dir(&path)) {
+                    pending.extend(entries.flatten().map(|e| e.path()));
+                }
+            }
+            Ok(_) => inputs.extend(input_key(&path)),
+            Err(_) => {}
+        }
+    }
+}
+
 /// Files written to temporary files beside their targets, moved into place together by
 /// [`Staged::commit`]; dropped uncommitted, the temporary files go.
 #[derive(Default)]

@@ -93,6 +93,20 @@ pub fn check_expression(root: &IdedExpr) -> Result<(), String> {
                         GROWING.join(", ")
                     ));
                 }
+                // An empty pattern matches between every character: the result is the input
+                // times the replacement's length.
+                let empty_pattern = call.func_name == "replace"
+                    && matches!(
+                        call.args.first().map(|a| &a.expr),
+                        Some(Expr::Literal(LiteralValue::String(s))) if s.is_empty()
+                    );
+                if empty_pattern {
+                    return Err(
+                        "replaces the empty string, which multiplies a value's length; \
+                         replace a non-empty pattern"
+                            .to_string(),
+                    );
+                }
                 let growing = growing + usize::from(grows);
                 for child in call.target.iter().map(|t| &**t).chain(&call.args) {
                     pending.push((child, next, loops, growing));
@@ -205,6 +219,8 @@ mod tests {
         assert!(check(loops).unwrap_err().contains("nested"));
         let growing = "'x'.replace('x', 'xx').replace('x', 'xx') == ''";
         assert!(check(growing).unwrap_err().contains("grow"));
+        let empty = "size(contact.name.replace('', contact.name)) > 0";
+        assert!(check(empty).unwrap_err().contains("empty string"));
         let list = format!("size([{}]) > 0", vec!["1"; 1_001].join(","));
         assert!(check_source(&list).is_ok());
         assert!(check(&list).unwrap_err().contains("1001 elements"));

@@ -128,6 +128,9 @@ pub struct ApplyReport {
     pub outcomes: Vec<(usize, Outcome)>,
     /// Ctrl-C stopped it.
     pub interrupted: bool,
+    /// The audit log could not be written: no write was started after that, and the writes
+    /// from then on (listed in `outcomes`) are missing from the log.
+    pub audit_error: Option<String>,
     /// PutAlternateContact attempts sent.
     pub requests: u64,
     /// Attempts answered with throttling.
@@ -149,7 +152,9 @@ impl ApplyReport {
 
     /// Whether every write was applied and verified.
     pub fn complete(&self) -> bool {
-        !self.interrupted && self.outcomes.iter().all(|(_, o)| *o == Outcome::Applied)
+        !self.interrupted
+            && self.audit_error.is_none()
+            && self.outcomes.iter().all(|(_, o)| *o == Outcome::Applied)
     }
 }
 
@@ -255,10 +260,11 @@ pub async fn apply(
     let mut tasks: JoinSet<()> = JoinSet::new();
     let mut outcomes: Vec<Option<Outcome>> = vec![None; plan.items.len()];
     let mut interrupted = false;
+    let mut audit_failed = false;
     let mut audit_error = None;
     tokio::pin!(interrupt);
     loop {
-        while !interrupted && tasks.len() < concurrency {
+        while !interrupted && !audit_failed && tasks.len() < concurrency {
             let Some((how, items)) = queue.pop_front() else {
                 break;
             };
@@ -279,7 +285,7 @@ pub async fn apply(
             };
             tasks.spawn(write_account(context, writes, contact_types));
         }
-        if tasks.is_empty() && (queue.is_empty() || interrupted) {
+        if tasks.is_empty() && (queue.is_empty() || interrupted || audit_failed) {
             break;
         }
         tokio::select! {
@@ -301,9 +307,9 @@ pub async fn apply(
                 }
             }
         }
-        if audit_error.is_some() && !interrupted {
+        if audit_error.is_some() && !audit_failed {
             // Without a record, no further write may start.
-            interrupted = true;
+            audit_failed = true;
             let _ = stop.send(true);
         }
     }
@@ -320,9 +326,6 @@ pub async fn apply(
         outcomes[done.item] = Some(done.outcome);
     }
     progress.finished();
-    if let Some(error) = audit_error {
-        return Err(error);
-    }
     let outcomes = plan
         .items
         .iter()
@@ -334,6 +337,7 @@ pub async fn apply(
         caller_arn: caller.arn,
         outcomes,
         interrupted,
+        audit_error: audit_error.map(|e| e.to_string()),
         requests: stats.requests.load(Ordering::Relaxed),
         throttled: stats.throttled.load(Ordering::Relaxed),
         retries: stats.retries.load(Ordering::Relaxed),

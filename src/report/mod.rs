@@ -139,6 +139,9 @@ pub fn write(
     options: &Options,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    // Remediation commands are worked out once, here, before any writer renders findings in
+    // parallel (see `Scan::remedies`).
+    scan.remedies();
     match format {
         Format::Table => table::write(scan, options, out),
         Format::Json => json::write(scan, options, out),

@@ -3,7 +3,9 @@
 //!
 //! Carries what ASFF carries: FAIL (compliance status Fail), ERROR (Unknown, with the reason in
 //! `status_detail`), WAIVED (Warning, the waiver in `unmapped`); PASS (Pass) only with
-//! `--include-passed`. The finding's uid is its ASFF `Id`, so both formats name a finding alike.
+//! `--include-passed`, and only for accounts with an AWS account id (a Terraform account not
+//! created yet has none). The finding's uid is its ASFF `Id`, so both formats name a finding
+//! alike.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -12,6 +14,7 @@ use chrono::DateTime;
 use serde::Serialize;
 
 use crate::finding::{Severity, Status};
+use crate::inventory::is_account_id;
 use crate::report::asff::ID_PREFIX;
 use crate::report::redact::Redactor;
 use crate::report::Options;
@@ -268,9 +271,11 @@ pub fn write(scan: &Scan, options: &Options, lines: bool, out: &mut dyn Write) -
     if !lines {
         out.write_all(b"[")?;
     }
+    // As ASFF: an account is an AWS account id; a Terraform account not created yet has none.
     for view in scan
         .views()
         .filter(|v| v.status() != Status::Pass || options.include_passed)
+        .filter(|v| is_account_id(&v.account.id))
     {
         if !lines {
             out.write_all(if first { b"\n  " } else { b",\n  " })?;

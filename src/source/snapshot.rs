@@ -10,13 +10,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::InputError;
 use crate::inventory::{
-    is_account_id, Account, AlternateContact, ContactType, Inventory, Location, Organization, Slot,
-    ACTIVE,
+    is_account_id, Account, AlternateContact, ContactField, ContactType, Inventory, Location,
+    Organization, Slot, ACTIVE,
 };
 use crate::strict::{self, Object};
 
 /// The value of `SchemaVersion` this version reads and writes.
 pub const SCHEMA_VERSION: &str = "contactscan/snapshot/v1";
+
+/// The longest contact field read: the Account Management API holds at most 254 characters
+/// (an email address), so anything far longer is not from AWS, and would only make rules
+/// costly to evaluate.
+const MAX_FIELD_CHARS: usize = 4_096;
 
 /// The error code of GetAlternateContact for a contact that is not registered.
 const NOT_REGISTERED: &str = "ResourceNotFoundException";
@@ -356,12 +361,26 @@ fn convert_account(name: &str, i: usize, account: AccountFile) -> Result<Account
             &|| format!("Accounts[{i}].AlternateContacts[{j}].AlternateContactType"),
             &contact.alternate_contact_type,
         )?;
-        slots[index] = Slot::Registered(AlternateContact {
+        let contact = AlternateContact {
             name: contact.name.unwrap_or_default(),
             title: contact.title.unwrap_or_default(),
             email_address: contact.email_address.unwrap_or_default(),
             phone_number: contact.phone_number.unwrap_or_default(),
-        });
+        };
+        for field in ContactField::ALL {
+            let length = contact.field(field).chars().count();
+            if length > MAX_FIELD_CHARS {
+                return Err(InputError::new(
+                    name,
+                    format!("Accounts[{i}].AlternateContacts[{j}].{}", field.api_name()),
+                    format!(
+                        "{length} characters; the Account Management API holds at most 254 in \
+                         any field, and contactscan reads at most {MAX_FIELD_CHARS}"
+                    ),
+                ));
+            }
+        }
+        slots[index] = Slot::Registered(contact);
     }
     for (j, error) in account.errors.into_iter().flatten().enumerate() {
         let index = claim(

@@ -449,14 +449,18 @@ pub(crate) fn kana_morae(kana: &str) -> Vec<String> {
                 let previous = morae.last_mut().expect("not empty");
                 previous.pop();
                 let palatal = ["sh", "ch", "j"].iter().any(|p| previous.ends_with(p));
-                let small = if palatal { &mora[1..] } else { &mora[..] };
+                let small = if palatal {
+                    mora.get(1..).unwrap_or_default()
+                } else {
+                    &mora[..]
+                };
                 previous.push_str(small);
             }
             _ => {
-                let mora = if std::mem::take(&mut double_next) {
-                    format!("{}{mora}", &mora[..1])
-                } else {
-                    mora
+                // A small tsu doubles the next consonant; marks such as ・ spell as nothing.
+                let mora = match mora.get(..1) {
+                    Some(first) if std::mem::take(&mut double_next) => format!("{first}{mora}"),
+                    _ => mora,
                 };
                 morae.push(mora);
             }
@@ -502,7 +506,17 @@ mod tests {
     #[test]
     fn words_mixing_scripts_are_spelled_without_a_panic() {
         // A Hangul word with characters of other blocks (found by the JUnit property test).
-        for word in ["민\u{E000}준", "가\u{FFFF}", "\u{D7A4}민", "민준\u{10FFFF}"] {
+        for word in [
+            "민\u{E000}준",
+            "가\u{FFFF}",
+            "\u{D7A4}민",
+            "민준\u{10FFFF}",
+            // A small tsu before a mark that spells as nothing (found by review).
+            "アッ・イ",
+            "っゝ",
+            "ッ゛",
+            "ャ",
+        ] {
             assert!(!spellings(word).is_empty(), "{word:?}");
         }
     }

@@ -35,7 +35,15 @@ pub(crate) struct Instance<'m> {
     pub(crate) providers: HashMap<String, String>,
     locals: RefCell<HashMap<String, Option<Eval>>>,
     accounts: RefCell<HashMap<String, Value>>,
+    /// Locals being evaluated inside one another now.
+    local_depth: std::cell::Cell<usize>,
 }
+
+/// Locals that may refer to one another in a chain before the chain is refused (evaluation
+/// recurses along it).
+const MAX_LOCAL_DEPTH: usize = 256;
+/// Instances `count` or `for_each` may make of one resource or module.
+const MAX_INSTANCES: usize = 100_000;
 
 impl<'m> Instance<'m> {
     pub(crate) fn new(
@@ -51,6 +59,7 @@ impl<'m> Instance<'m> {
             providers,
             locals: RefCell::new(HashMap::new()),
             accounts: RefCell::new(HashMap::new()),
+            local_depth: std::cell::Cell::new(0),
         }
     }
 
@@ -87,8 +96,16 @@ impl<'m> Instance<'m> {
         let Some(expr) = self.module.locals.get(name) else {
             return Err(format!("no local value {name:?} is declared"));
         };
+        if self.local_depth.get() >= MAX_LOCAL_DEPTH {
+            return Err(format!(
+                "local.{name} is at the end of a chain of more than {MAX_LOCAL_DEPTH} locals \
+                 referring to one another; not evaluated statically (scan the plan instead)"
+            ));
+        }
         self.locals.borrow_mut().insert(name.to_string(), None);
+        self.local_depth.set(self.local_depth.get() + 1);
         let value = Scope::new(self).eval_expr(expr);
+        self.local_depth.set(self.local_depth.get() - 1);
         self.locals
             .borrow_mut()
             .insert(name.to_string(), Some(value.clone()));
@@ -260,6 +277,13 @@ impl<'a> Scope<'a> {
         if let Some(count) = count {
             let value = self.eval_expr(count)?;
             let n = match &value.data {
+                Data::Number(n) if *n > MAX_INSTANCES as f64 && n.fract() == 0.0 => {
+                    return Err(format!(
+                        "count = {} is {n}, more instances than contactscan evaluates \
+                         ({MAX_INSTANCES}); scan the plan instead",
+                        count.text()
+                    ))
+                }
                 Data::Number(n) if *n >= 0.0 && n.fract() == 0.0 => *n as usize,
                 Data::Unknown(unknown) => {
                     return Err(format!(

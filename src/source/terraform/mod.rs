@@ -139,6 +139,24 @@ pub fn resolve(request: &Request) -> Result<Resolved, InputError> {
 
 /// Reads a configuration or plan into an inventory, with the warnings to print.
 pub fn read(request: &Request) -> Result<(Inventory, Vec<String>), InputError> {
-    let resolved = resolve(request)?;
-    Ok((inventory::of(&resolved), resolved.warnings))
+    // Evaluation recurses along expressions and locals: a thread with the rules' stack holds
+    // the deepest configuration the evaluator's limits let through.
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("contactscan-terraform".to_string())
+            .stack_size(crate::engine::limits::RULE_STACK)
+            .spawn_scoped(scope, || {
+                let resolved = resolve(request)?;
+                Ok((inventory::of(&resolved), resolved.warnings))
+            })
+            .map_err(|e| {
+                InputError::new(
+                    "--terraform",
+                    "",
+                    format!("cannot start the evaluator: {e}"),
+                )
+            })?
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }

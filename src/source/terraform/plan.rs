@@ -159,13 +159,44 @@ pub(crate) fn resolve(path: &Path, hcl: Option<&Resolved>) -> Result<Resolved, I
     Ok(out)
 }
 
+/// The module call names of a module address, outermost first:
+/// `module.acct["prod"].module.x[0]` gives `acct`, `x` (a key may hold any character).
+fn module_names(address: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = address;
+    while let Some(after) = rest.strip_prefix("module.") {
+        let end = after.find(['.', '[']).unwrap_or(after.len());
+        names.push(&after[..end]);
+        rest = &after[end..];
+        if rest.starts_with('[') {
+            // Skip the key: a quoted string (with escapes) or a number, up to its `]`.
+            let mut quoted = false;
+            let mut escaped = false;
+            let mut close = rest.len();
+            for (i, c) in rest.char_indices().skip(1) {
+                match c {
+                    _ if escaped => escaped = false,
+                    '\\' if quoted => escaped = true,
+                    '"' => quoted = !quoted,
+                    ']' if !quoted => {
+                        close = i + 1;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            rest = &rest[close..];
+        }
+        rest = rest.strip_prefix('.').unwrap_or(rest);
+    }
+    names
+}
+
 /// The plan's `configuration` of the resource a change belongs to.
 fn configuration<'p>(plan: &'p Json, change: &Json) -> Option<&'p Json> {
     let mut module = &plan["configuration"]["root_module"];
     if let Some(calls) = change.get("module_address").and_then(Json::as_str) {
-        for call in calls.split("module.").filter(|c| !c.is_empty()) {
-            let call = call.trim_end_matches('.');
-            let name = call.split('[').next().unwrap_or(call);
+        for name in module_names(calls) {
             module = &module["module_calls"][name]["module"];
         }
     }
@@ -259,5 +290,24 @@ impl Locator<'_> {
 
     fn location(&self, offset: usize) -> Location {
         self.file.location(offset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_addresses_split_into_call_names() {
+        assert_eq!(
+            module_names("module.account_module.module.x"),
+            ["account_module", "x"]
+        );
+        assert_eq!(
+            module_names("module.acct[\"prod.module.y\"].module.x[0]"),
+            ["acct", "x"]
+        );
+        assert_eq!(module_names("module.a"), ["a"]);
+        assert!(module_names("").is_empty());
     }
 }
