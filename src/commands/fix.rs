@@ -18,14 +18,13 @@ use contactscan::fix::desired::Placement;
 use contactscan::fix::plan::{self, Plan, PlanInput, Scope};
 use contactscan::fix::render::{self, Heading};
 use contactscan::fix::terraform;
-use contactscan::inventory::{narrow, Inventory};
+use contactscan::inventory::Inventory;
 use contactscan::source::aws::{self, LiveOptions, Progress};
-use contactscan::source::snapshot;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{FixArgs, PlanFormat};
 use crate::commands::staged::{self, Target};
-use crate::commands::{interrupt, output, progress, ui};
+use crate::commands::{interrupt, live, output, progress, ui};
 
 /// What was read, and from where.
 struct Read {
@@ -79,17 +78,7 @@ pub fn run(args: FixArgs) -> anyhow::Result<u8> {
         .context("cannot start the async runtime")?;
     let read = match &args.input {
         Some(path) => {
-            let mut inventory = snapshot::read(path)?;
-            let (accounts, warnings) = narrow(
-                std::mem::take(&mut inventory.accounts),
-                &args.live.accounts,
-                &args.live.exclude_accounts,
-                "the snapshot",
-            )?;
-            inventory.accounts = accounts;
-            for warning in warnings {
-                ui::warn(&warning);
-            }
+            let inventory = live::snapshot(path, &args.live)?;
             let own_account = own_account_of_snapshot(&inventory);
             Read {
                 inventory,

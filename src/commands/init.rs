@@ -5,8 +5,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use contactscan::clock;
 use contactscan::engine::org::OrgFacts;
-use contactscan::inventory::{narrow, Inventory};
-use contactscan::source::snapshot;
+use contactscan::inventory::Inventory;
 
 use crate::cli::InitArgs;
 use crate::commands::staged::{input_key, Target};
@@ -28,14 +27,7 @@ pub fn run(args: InitArgs) -> anyhow::Result<u8> {
     let target = Target::check("--output", &args.output, &inputs)?;
     let (inventory, source) = match &args.input {
         Some(path) => {
-            let mut inventory = snapshot::read(path)?;
-            inventory.accounts = narrow(
-                std::mem::take(&mut inventory.accounts),
-                &args.live.accounts,
-                &args.live.exclude_accounts,
-                "the snapshot",
-            )?
-            .0;
+            let inventory = live::snapshot(path, &args.live)?;
             (inventory, format!("snapshot {}", path.display()))
         }
         None => {

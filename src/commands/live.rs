@@ -1,10 +1,14 @@
-//! Reading live AWS accounts for `scan`, `collect` and `init`: a thin adapter from the command
-//! line to [`contactscan::source::aws`], with progress, warnings and the summary on stderr.
+//! Reading the accounts for `scan`, `collect`, `init` and `fix`: live (a thin adapter from the
+//! command line to [`contactscan::source::aws`], with progress, warnings and the summary on
+//! stderr), or from a snapshot narrowed by the same `--accounts` flags.
 
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
+use contactscan::inventory::{narrow, Inventory};
 use contactscan::source::aws::{self, LiveOptions, LiveRead};
+use contactscan::source::snapshot;
 
 use crate::cli::LiveArgs;
 use crate::commands::{interrupt, progress, ui};
@@ -36,4 +40,21 @@ pub fn read(args: &LiveArgs) -> anyhow::Result<LiveRead> {
     }
     ui::note(&read.stats.to_string());
     Ok(read)
+}
+
+/// Reads the snapshot at `path`, narrowed by `--accounts` and `--exclude-accounts` as a sweep
+/// would be (warnings on stderr).
+pub fn snapshot(path: &Path, args: &LiveArgs) -> anyhow::Result<Inventory> {
+    let mut inventory = snapshot::read(path)?;
+    let (accounts, warnings) = narrow(
+        std::mem::take(&mut inventory.accounts),
+        &args.accounts,
+        &args.exclude_accounts,
+        "the snapshot",
+    )?;
+    inventory.accounts = accounts;
+    for warning in warnings {
+        ui::warn(&warning);
+    }
+    Ok(inventory)
 }

@@ -7,12 +7,11 @@ use contactscan::aws::config as aws_config;
 use contactscan::clock;
 use contactscan::config::{self, Config};
 use contactscan::engine::RuleSet;
-use contactscan::inventory::narrow;
 use contactscan::policy;
 use contactscan::report::redact::Redactor;
 use contactscan::report::{self, Filter, Format, Options};
 use contactscan::scan::{AccountScope, Importer, Scan, ScanOptions};
-use contactscan::source::{snapshot, terraform};
+use contactscan::source::terraform;
 
 use crate::cli::ScanArgs;
 use crate::commands::staged::{self, input_key, Staged, Target};
@@ -73,17 +72,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
             Scan::run(inventory, rules, options)
         }
         (Some(path), None) => {
-            let mut inventory = snapshot::read(path)?;
-            let (accounts, warnings) = narrow(
-                std::mem::take(&mut inventory.accounts),
-                &args.live.accounts,
-                &args.live.exclude_accounts,
-                "the snapshot",
-            )?;
-            inventory.accounts = accounts;
-            for warning in warnings {
-                ui::warn(&warning);
-            }
+            let inventory = live::snapshot(path, &args.live)?;
             let region = snapshot_region(args.live.region.as_deref(), args.live.profile.as_deref());
             let options = ScanOptions::for_snapshot(path, &inventory, region, scanned_at);
             Scan::run(inventory, rules, options)
