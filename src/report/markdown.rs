@@ -50,6 +50,17 @@ fn escape(text: &str) -> String {
     out.replace("://", "&#58;//").replace("www.", "www&#46;")
 }
 
+/// The fix of a rule's first FAIL finding as a collapsed shell block (every finding's own is in
+/// the JSON report). The fence is longer than any run of backticks in the command.
+fn how_to_fix(fix: &str) -> String {
+    let longest_run = fix.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat((longest_run + 1).max(3));
+    format!(
+        "\n<details><summary>How to fix (the first account's command)</summary>\n\n{fence}sh\n{fix}\n{fence}\n\nEvery finding's own command is in the JSON report (`remediation`); \
+         `contactscan fix` plans them all.\n\n</details>\n"
+    )
+}
+
 /// Whether a finding is a row: FAIL, ERROR or WAIVED, and shown by `--min-severity`/`--status`.
 fn listed(view: &FindingView<'_>, options: &Options) -> bool {
     column(view.status()).is_some() && options.filter.shows(view.status(), view.severity())
@@ -226,6 +237,15 @@ pub fn write_capped(
         }
         if count > VISIBLE_ROWS {
             writeln!(out, "\n</details>")?;
+        }
+        let first_fail = scan
+            .views()
+            .find(|v| v.finding.rule == index && v.status() == Status::Fail);
+        if let Some(fix) = first_fail.and_then(|v| redactor.remediation(&v)) {
+            let block = how_to_fix(&fix);
+            if out.written + block.len() <= room {
+                out.write_all(block.as_bytes())?;
+            }
         }
     }
     if left_out > 0 {

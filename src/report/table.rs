@@ -143,6 +143,7 @@ fn finding_row(
         write!(out, "  {label} {:<34} {contact_type:<10} ", view.rule.id)?;
         write_wrapped(out, &message, MESSAGE_COLUMN, options)?;
     }
+    let indent = if compact { 4 } else { 11 };
     if let Some(waiver) = view.waiver() {
         let note = format!(
             "waived until {} by {}: {}",
@@ -150,11 +151,72 @@ fn finding_row(
             printable(&redactor.text(&waiver.owner)),
             printable(&redactor.text(&waiver.reason))
         );
-        let indent = if compact { 4 } else { 11 };
         write!(out, "{:indent$}", "")?;
         write_wrapped(out, &note, indent, options)?;
     }
+    if view.status() == Status::Fail {
+        if let Some(fix) = redactor.remediation(view) {
+            let room = options.width.map(|w| w.saturating_sub(indent + 2));
+            for line in printable_lines(&fix)
+                .iter()
+                .flat_map(|l| shell_lines(l, room))
+            {
+                writeln!(out, "{:indent$}{line}", "")?;
+            }
+        }
+    }
     Ok(())
+}
+
+/// The lines of `text`, each made safe for a terminal.
+fn printable_lines(text: &str) -> Vec<String> {
+    text.lines().map(printable).collect()
+}
+
+/// A shell command (or `#` comment) in lines of at most `room` characters: a command is broken
+/// between words, never inside a quoted value, each line but the last ending with ` \` so
+/// that it still pastes as one command.
+fn shell_lines(line: &str, room: Option<usize>) -> Vec<String> {
+    let Some(room) = room else {
+        return vec![line.to_string()];
+    };
+    if let Some(comment) = line.strip_prefix("# ") {
+        return wrap(comment, Some(room.saturating_sub(2)))
+            .into_iter()
+            .map(|l| format!("# {l}"))
+            .collect();
+    }
+    let mut words = Vec::new();
+    let (mut word, mut quote) = (String::new(), None);
+    for c in line.chars() {
+        match (quote, c) {
+            (None, ' ') => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+                continue;
+            }
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            _ => {}
+        }
+        word.push(c);
+    }
+    words.push(word);
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in words.into_iter().filter(|w| !w.is_empty()) {
+        if !current.is_empty() && current.chars().count() + 1 + word.chars().count() + 2 > room {
+            current.push_str(" \\");
+            lines.push(std::mem::take(&mut current));
+            current.push_str("  ");
+        } else if !current.is_empty() && !current.ends_with("  ") {
+            current.push(' ');
+        }
+        current.push_str(&word);
+    }
+    lines.push(current);
+    lines
 }
 
 /// ERROR findings with one cause: how many, and on which accounts.
@@ -330,6 +392,28 @@ mod tests {
             .iter()
             .all(|l| l.chars().count() <= 24 || !l.contains(' ')));
         assert_eq!(wrap(text, None), [text]);
+    }
+
+    #[test]
+    fn commands_wrap_between_words_and_still_paste_as_one() {
+        let command = "aws account put-alternate-contact --alternate-contact-type SECURITY \
+                       --name 'Security Operations Center' --email-address \"$SECURITY_EMAIL\"";
+        let lines = shell_lines(command, Some(40));
+        assert!(lines.len() > 2, "{lines:#?}");
+        for line in &lines[..lines.len() - 1] {
+            assert!(line.ends_with(" \\"), "{line}");
+        }
+        // The quoted name stays on one line, whole.
+        assert!(lines
+            .iter()
+            .any(|l| l.contains("'Security Operations Center'")));
+        let joined: String = lines
+            .iter()
+            .map(|l| l.trim_end_matches(" \\").trim_start())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(joined, command);
+        assert_eq!(shell_lines(command, None), [command]);
     }
 
     #[test]
