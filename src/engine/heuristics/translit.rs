@@ -446,7 +446,9 @@ pub(crate) fn kana_morae(kana: &str) -> Vec<String> {
             | 'ぃ' | 'ぅ' | 'ぇ' | 'ぉ'
                 if !morae.is_empty() =>
             {
-                let previous = morae.last_mut().expect("not empty");
+                let previous = morae
+                    .last_mut()
+                    .expect("infallible: the match guard checked that morae is not empty");
                 previous.pop();
                 let palatal = ["sh", "ch", "j"].iter().any(|p| previous.ends_with(p));
                 let small = if palatal {
