@@ -92,15 +92,14 @@ struct PutCommand {
 
 impl PutCommand {
     fn render(&self) -> String {
-        let mut out = String::from("aws account put-alternate-contact");
-        match &self.target {
-            Target::Member(id) => {
-                let _ = write!(out, " --account-id {id}");
-            }
-            Target::Own => {}
-            Target::Variable => out.push_str(" --account-id \"$ACCOUNT_ID\""),
-        }
-        let _ = write!(out, " --alternate-contact-type {}", self.contact_type);
+        let mut out = command_head(&self.target);
+        out.push_str(&self.tail());
+        out
+    }
+
+    /// The command after its `--account-id`: the contact type and the four fields.
+    fn tail(&self) -> String {
+        let mut out = format!(" --alternate-contact-type {}", self.contact_type);
         for field in ContactField::ALL {
             let option = option(field);
             match &self.fields[field.index()] {
@@ -130,6 +129,19 @@ impl PutCommand {
     }
 }
 
+/// `aws account put-alternate-contact` and the `--account-id` of `target`.
+fn command_head(target: &Target) -> String {
+    let mut out = String::from("aws account put-alternate-contact");
+    match target {
+        Target::Member(id) => {
+            let _ = write!(out, " --account-id {id}");
+        }
+        Target::Own => {}
+        Target::Variable => out.push_str(" --account-id \"$ACCOUNT_ID\""),
+    }
+    out
+}
+
 /// Why a command leaves fields to shell variables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Unfilled {
@@ -146,6 +158,7 @@ enum Unfilled {
 /// The fix of one slot.
 #[derive(Debug, Clone)]
 struct Remedy {
+    contact_type: ContactType,
     fields: [FieldValue; 4],
     unfilled: Option<Unfilled>,
     /// A probe passed: `fields` changes no more than needed.
@@ -159,6 +172,44 @@ pub(crate) struct Remedies {
     /// contact share one.
     by_slot: Vec<Option<u32>>,
     remedies: Vec<Remedy>,
+    /// Per remedy, its command as printed, plain and redacted: rendered once, not per finding.
+    rendered: Vec<[RenderedFix; 2]>,
+}
+
+/// A remedy's command but for its `--account-id`, the same in every slot that shares it.
+#[derive(Debug)]
+struct RenderedFix {
+    /// [`PutCommand::tail`].
+    tail: String,
+    /// The shell variables it leaves to the user.
+    variables: Vec<String>,
+    unfilled: Option<Unfilled>,
+}
+
+impl RenderedFix {
+    /// The command of `remedy`; with `redact`, addresses and phone numbers are shell
+    /// variables: a masked value must never be written.
+    fn of(remedy: &Remedy, redact: bool) -> RenderedFix {
+        let mut command = PutCommand {
+            target: Target::Own,
+            contact_type: remedy.contact_type,
+            fields: remedy.fields.clone(),
+        };
+        let mut unfilled = remedy.unfilled;
+        if redact {
+            for field in [ContactField::EmailAddress, ContactField::PhoneNumber] {
+                if command.fields[field.index()] != FieldValue::Variable {
+                    command.fields[field.index()] = FieldValue::Variable;
+                    unfilled = unfilled.or(Some(Unfilled::Redacted));
+                }
+            }
+        }
+        RenderedFix {
+            tail: command.tail(),
+            variables: command.variables(),
+            unfilled,
+        }
+    }
 }
 
 /// The index of a slot in [`Remedies::by_slot`].
@@ -306,6 +357,7 @@ impl Remedies {
         let mut remedies = Remedies {
             by_slot: vec![None; suspects.len()],
             remedies: Vec::new(),
+            rendered: Vec::new(),
         };
         let mut probes = Vec::new();
         let keys = suspects.iter().enumerate().filter_map(|(slot, fields)| {
@@ -371,6 +423,7 @@ impl Remedies {
                 }
             }
             remedies.remedies.push(Remedy {
+                contact_type,
                 fields: fields_of(current, None, suspect),
                 unfilled: Some(unfilled),
                 settled: false,
@@ -391,6 +444,9 @@ impl Remedies {
                 .collect();
             remedies.settle(scan, round);
         }
+        remedies.rendered = (remedies.remedies.iter())
+            .map(|r| [RenderedFix::of(r, false), RenderedFix::of(r, true)])
+            .collect();
         remedies
     }
 
@@ -398,6 +454,17 @@ impl Remedies {
     fn of_slot(&self, account: usize, contact_type: ContactType) -> Option<&Remedy> {
         let index = (*self.by_slot.get(slot_index(account, contact_type))?)?;
         self.remedies.get(index as usize)
+    }
+
+    /// The rendered command of a slot's remedy, if it has a failure.
+    fn rendered(
+        &self,
+        account: usize,
+        contact_type: ContactType,
+        redact: bool,
+    ) -> Option<&RenderedFix> {
+        let index = (*self.by_slot.get(slot_index(account, contact_type))?)?;
+        Some(&self.rendered.get(index as usize)?[usize::from(redact)])
     }
 
     /// Evaluates every probe at once and keeps, per slot, the first that passes every rule.
@@ -459,35 +526,22 @@ impl Remedies {
         redact: bool,
     ) -> String {
         let account = &scan.inventory.accounts[finding.account];
-        let target = if is_own_account(scan, account) {
+        let head = command_head(&if is_own_account(scan, account) {
             Target::Own
         } else {
             Target::Member(account.id.clone())
-        };
+        });
         let mut lines = Vec::new();
         let mut variables = Vec::new();
         let mut unfilled = None;
         let mut types = Vec::new();
         for contact_type in slots_of(rule, finding) {
-            let Some(remedy) = self.of_slot(finding.account, contact_type) else {
+            let Some(fix) = self.rendered(finding.account, contact_type, redact) else {
                 continue;
             };
-            let mut command = PutCommand {
-                target: target.clone(),
-                contact_type,
-                fields: remedy.fields.clone(),
-            };
-            unfilled = unfilled.or(remedy.unfilled);
-            if redact {
-                for field in [ContactField::EmailAddress, ContactField::PhoneNumber] {
-                    if command.fields[field.index()] != FieldValue::Variable {
-                        command.fields[field.index()] = FieldValue::Variable;
-                        unfilled = unfilled.or(Some(Unfilled::Redacted));
-                    }
-                }
-            }
-            lines.push(command.render());
-            variables.extend(command.variables());
+            lines.push(format!("{head}{}", fix.tail));
+            variables.extend(fix.variables.iter().cloned());
+            unfilled = unfilled.or(fix.unfilled);
             types.push(contact_type);
         }
         if lines.is_empty() {
@@ -531,7 +585,7 @@ fn is_own_account(scan: &Scan, account: &Account) -> bool {
         .organization
         .as_ref()
         .is_some_and(|o| o.management_account_id == account.id)
-        || scan.source == format!("aws:account:{}", account.id)
+        || scan.source.strip_prefix("aws:account:") == Some(account.id.as_str())
 }
 
 /// The slots a rule's fix writes, for documentation.

@@ -1,6 +1,7 @@
 //! `contactscan scan`: read, evaluate, apply the policy, report, and decide the exit status.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::bail;
 use contactscan::aws::config as aws_config;
@@ -9,6 +10,7 @@ use contactscan::config::{self, Config};
 use contactscan::engine::RuleSet;
 use contactscan::policy;
 use contactscan::report::redact::Redactor;
+use contactscan::report::texts::SharedTexts;
 use contactscan::report::{self, Filter, Format, Options};
 use contactscan::scan::{AccountScope, Importer, Scan, ScanOptions};
 use contactscan::source::terraform;
@@ -119,6 +121,10 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         let used = policy::apply_waivers(&mut scan, waivers, now.date_naive());
         warn_about_waivers(&scan, used, args.redact);
     }
+    // The standard output, the report files and the import show the same texts: with two or
+    // more of them, the texts are worked out once instead of once each.
+    let consumers = 1 + outputs.reports.len() + usize::from(args.securityhub_import);
+    let texts = (consumers >= 2).then(|| Arc::new(SharedTexts::of(&scan, args.redact)));
     let options = Options {
         color: false,
         redact: args.redact,
@@ -131,6 +137,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         },
         statistics: args.statistics,
         width: None,
+        texts,
     };
     let formats = outputs.reports.iter().map(|(format, _)| *format);
     let mut warnings: Vec<String> = std::iter::once(outputs.stdout)

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::aws::arn::product_arn;
 use crate::engine::rule::Rule;
-use crate::finding::Status;
+use crate::finding::{Finding, Status};
 use crate::inventory::is_account_id;
 use crate::report::redact::Redactor;
 use crate::report::Options;
@@ -300,10 +300,7 @@ pub fn visit(
     let redactor = Redactor::for_scan(scan, options);
     for view in scan
         .views()
-        .filter(|v| v.status() != Status::Pass || include_passed)
-        // ASFF needs a 12-digit AwsAccountId: a Terraform account known only by its address
-        // (created on apply, or a provider's) has none yet.
-        .filter(|v| is_account_id(&v.account.id))
+        .filter(|v| is_written(scan, v.finding, include_passed))
     {
         visit(
             view.status(),
@@ -312,21 +309,39 @@ pub fn visit(
     }
 }
 
-/// Writes the JSON array, one finding per line.
+/// Whether a finding goes into ASFF: PASS only with `include_passed`, and only findings of
+/// accounts with a 12-digit id (ASFF needs one as `AwsAccountId`; a Terraform account known
+/// only by its address, created on apply or a provider's, has none yet).
+fn is_written(scan: &Scan, finding: &Finding, include_passed: bool) -> bool {
+    (finding.status != Status::Pass || include_passed)
+        && is_account_id(&scan.inventory.accounts[finding.account].id)
+}
+
+/// Writes the JSON array, one finding per line, rendered on every core.
 pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<()> {
+    let facts: Vec<RuleFacts> = scan.rules.iter().map(RuleFacts::of).collect();
+    let redactor = Redactor::for_scan(scan, options);
+    let findings: Vec<&Finding> = scan
+        .findings
+        .iter()
+        .filter(|f| is_written(scan, f, options.include_passed))
+        .collect();
+    // Remediations are worked out here, not inside a rendering task (see `Scan::remedies`).
+    scan.remedies();
     out.write_all(b"[")?;
-    let mut first = true;
-    let mut written = Ok(());
-    visit(scan, options, options.include_passed, |_, finding| {
-        if written.is_ok() {
-            written = out
-                .write_all(if first { b"\n  " } else { b",\n  " })
-                .and_then(|()| serde_json::to_writer(&mut *out, finding).map_err(io::Error::from));
-            first = false;
+    super::render::write_rendered(&findings, out, |chunk, first, buffer| {
+        for (i, f) in chunk.iter().enumerate() {
+            buffer.extend_from_slice(if first && i == 0 { b"\n  " } else { b",\n  " });
+            let view = scan.view(f);
+            serde_json::to_writer(&mut *buffer, &finding(&view, &facts[f.rule], &redactor))?;
         }
-    });
-    written?;
-    out.write_all(if first { b"]\n" } else { b"\n]\n" })
+        Ok(())
+    })?;
+    out.write_all(if findings.is_empty() {
+        b"]\n"
+    } else {
+        b"\n]\n"
+    })
 }
 
 #[cfg(test)]

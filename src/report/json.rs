@@ -54,10 +54,10 @@ struct Finding<'a> {
     account_name: Option<Cow<'a, str>>,
     contact_type: Option<&'static str>,
     title: &'a str,
-    message: String,
+    message: Cow<'a, str>,
     evidence: Option<Cow<'a, str>>,
     /// `null` on PASS findings (there is nothing to fix) and for rules without one.
-    remediation: Option<String>,
+    remediation: Option<Cow<'a, str>>,
     waiver: Option<Waiver<'a>>,
     /// Serialised once per rule.
     compliance: &'a RawValue,
@@ -71,7 +71,7 @@ fn name<'a>(account: &'a Account, redactor: &Redactor) -> Option<Cow<'a, str>> {
 fn finding<'a>(
     view: &FindingView<'a>,
     compliance: &'a RawValue,
-    redactor: &Redactor,
+    redactor: &'a Redactor,
 ) -> Finding<'a> {
     Finding {
         id: view.id(),

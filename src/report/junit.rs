@@ -12,6 +12,7 @@
 //! ANSI escapes); quick-xml escapes the rest. Test cases are rendered in parallel chunks and
 //! written in order, so memory holds a few chunks, never a suite.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use chrono::DateTime;
@@ -62,12 +63,7 @@ struct CasePrefix {
 impl CasePrefix {
     fn of(account: &Account, redactor: &Redactor) -> CasePrefix {
         let name = redactor.name(account);
-        // XmlString's scan for escape sequences is costly; most names have nothing to drop.
-        let name = if name.chars().all(is_plain_xml_char) {
-            name.into_owned()
-        } else {
-            xml_text(&name)
-        };
+        let name = xml_text(&name);
         let mut text = account.id.clone();
         if !name.is_empty() {
             text.push(' ');
@@ -88,11 +84,15 @@ impl CasePrefix {
 
 /// Text fit for XML 1.0: without ANSI escapes (dropped by quick-junit's `XmlString`), control
 /// characters, and the characters XML 1.0 does not allow (U+FFFE, U+FFFF); Rust strings hold no
-/// lone surrogates.
-fn xml_text(text: &str) -> String {
+/// lone surrogates. Text with nothing to drop, nearly all of it, is handed back as it is:
+/// `XmlString`'s scan for escape sequences costs more than the rest of a test case.
+fn xml_text(text: &str) -> Cow<'_, str> {
+    if text.chars().all(|c| c == '\n' || is_plain_xml_char(c)) {
+        return Cow::Borrowed(text);
+    }
     let mut text = XmlString::new(text).into_string();
     text.retain(is_xml_char);
-    text
+    Cow::Owned(text)
 }
 
 /// A character XML 1.0 allows (`Char` in the XML 1.0 grammar).
@@ -118,14 +118,14 @@ struct Outcome {
 }
 
 fn outcome(view: &FindingView<'_>, redactor: &Redactor) -> Option<Outcome> {
-    let message = || super::located(view, redactor.message(view));
+    let message = || super::located(view, redactor.message(view)).into_owned();
     match view.status() {
         Status::Pass => None,
         Status::Fail => {
             let message = message();
-            let fix = redactor
-                .remediation(view)
-                .unwrap_or_else(|| format!("see `contactscan rules explain {}`", view.rule.id));
+            let fix = redactor.remediation(view).unwrap_or_else(|| {
+                Cow::Owned(format!("see `contactscan rules explain {}`", view.rule.id))
+            });
             Some(Outcome {
                 element: "failure",
                 description: format!("{message}\n\nHow to fix: {fix}"),
@@ -216,7 +216,7 @@ fn write_case<W: Write>(
     writer.write_event(Event::Start(case))?;
     let message = xml_text(&outcome.message);
     let mut element = BytesStart::new(outcome.element);
-    element.push_attribute(("message", message.as_str()));
+    element.push_attribute(("message", message.as_ref()));
     if let Some(kind) = outcome.kind {
         element.push_attribute(("type", kind));
     }
@@ -242,7 +242,7 @@ fn write_suite(
     let mut writer = Writer::new(&mut *out);
     let mut suite = BytesStart::new("testsuite");
     let rule_id = xml_text(&rule.id);
-    suite.push_attribute(("name", rule_id.as_str()));
+    suite.push_attribute(("name", rule_id.as_ref()));
     for (key, value) in [
         ("tests", counts.tests),
         ("skipped", counts.skipped),
@@ -267,8 +267,8 @@ fn write_suite(
     for (name, value) in severity.into_iter().chain(mappings) {
         let (name, value) = (xml_text(name), xml_text(value));
         let mut property = BytesStart::new("property");
-        property.push_attribute(("name", name.as_str()));
-        property.push_attribute(("value", value.as_str()));
+        property.push_attribute(("name", name.as_ref()));
+        property.push_attribute(("value", value.as_ref()));
         indent(&mut writer, IN_CASE)?;
         writer.write_event(Event::Empty(property))?;
     }
@@ -356,6 +356,23 @@ mod tests {
     use std::path::Path;
 
     #[test]
+    fn xml_text_hands_back_only_what_xml_string_would_keep() {
+        for text in [
+            "plain text, é, 日本語, <tag> & \"quoted\"",
+            "two\nlines",
+            "tab\tand carriage\rreturn",
+            "\u{1b}[31mred\u{1b}[0m and a bell \u{7}",
+            "C1 \u{9b}31m and delete \u{7f}",
+            "not characters \u{fffe}\u{ffff} end",
+        ] {
+            let mut expected = XmlString::new(text).into_string();
+            expected.retain(is_xml_char);
+            assert_eq!(xml_text(text), expected, "{text:?}");
+        }
+        assert!(matches!(xml_text("two\nlines é"), Cow::Borrowed(_)));
+    }
+
+    #[test]
     fn pass_template_renders_what_the_xml_writer_writes() {
         let text = r#"{"SchemaVersion": "contactscan/snapshot/v1", "Accounts": [
             {"Id": "111111111111", "Name": "quote \" ' <tag> & é \u001b[31m red \u0007",
@@ -370,7 +387,8 @@ mod tests {
             "2026-11-23T12:00:00Z".to_string(),
         );
         let scan = Scan::run(inventory, RuleSet::load(None).unwrap(), options);
-        let redactor = Redactor::for_scan(&scan, &Options::default());
+        let options = Options::default();
+        let redactor = Redactor::for_scan(&scan, &options);
         let mut passes = 0;
         for f in scan.findings.iter().filter(|f| f.status == Status::Pass) {
             let view = scan.view(f);

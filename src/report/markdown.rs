@@ -76,7 +76,7 @@ fn row(view: &FindingView<'_>, redactor: &Redactor) -> String {
     } else {
         format!("{} {}", view.account.id, redactor.name(view.account))
     };
-    let mut message = redactor.message(view);
+    let mut message = redactor.message(view).into_owned();
     if let Some(waiver) = view.waiver() {
         message.push_str(&format!(
             " (waived until {} by {}: {})",

@@ -1,7 +1,8 @@
 //! Reporters: one file per format, each writing a finished [`Scan`] to a stream.
 //!
 //! Every reporter streams: it writes findings as it walks them, holding at most a chunk of
-//! test cases (JUnit) or a few counters, never a second copy of the findings.
+//! test cases (JUnit) or a few counters, never a second copy of the findings. When a run
+//! writes several reports, their findings' texts are worked out once for all ([`texts`]).
 
 pub mod asff;
 pub(crate) mod json;
@@ -12,7 +13,9 @@ pub mod redact;
 mod render;
 pub mod sarif;
 pub(crate) mod table;
+pub mod texts;
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 use std::str::FromStr;
 
@@ -39,6 +42,8 @@ pub struct Options {
     pub statistics: bool,
     /// The width the table fits (a terminal's, or `COLUMNS`); `None`: lines are not wrapped.
     pub width: Option<usize>,
+    /// The findings' texts, when the run worked them out once for several reports.
+    pub texts: Option<std::sync::Arc<texts::SharedTexts>>,
 }
 
 /// Which findings the formats for people show (`--min-severity`, `--status`); the exit status
@@ -119,14 +124,18 @@ pub fn warning(format: Format, scan: &Scan, options: &Options) -> Option<String>
 /// A finding's message with where its value is written (` (at main.tf:12:28)`) in a
 /// Terraform scan, for the formats that name the place in text (JSON, JUnit, the table);
 /// other sources' messages are left as they are.
-pub(crate) fn located(view: &FindingView<'_>, message: String) -> String {
+pub(crate) fn located<'m>(view: &FindingView<'_>, message: Cow<'m, str>) -> Cow<'m, str> {
     let at = view
         .location()
         .filter(|_| view.scan.source.starts_with("terraform:"));
     match at {
         Some(at) => {
             let column = at.column.map_or(String::new(), |c| format!(":{c}"));
-            format!("{message} (at {}:{}{column})", at.file.display(), at.line)
+            Cow::Owned(format!(
+                "{message} (at {}:{}{column})",
+                at.file.display(),
+                at.line
+            ))
         }
         None => message,
     }

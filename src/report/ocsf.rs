@@ -166,11 +166,11 @@ struct Event<'a> {
     unmapped: Unmapped<'a>,
 }
 
-fn event<'a>(view: &FindingView<'a>, time: i64, redactor: &Redactor) -> Event<'a> {
+fn event<'a>(view: &FindingView<'a>, time: i64, redactor: &'a Redactor) -> Event<'a> {
     let (scan, rule, account) = (view.scan, view.rule, view.account);
     let (severity_id, severity) = severity(view.severity());
     let (status_id, status) = compliance_status(view.status());
-    let message = redactor.message(view);
+    let message = redactor.message(view).into_owned();
     // An AWS Config rule names a check, not a standard.
     let standards: Vec<&str> = rule
         .compliance
@@ -241,7 +241,9 @@ fn event<'a>(view: &FindingView<'a>, time: i64, redactor: &Redactor) -> Event<'a
         remediation: redactor
             .remediation(view)
             .filter(|text| !text.trim().is_empty())
-            .map(|desc| Remediation { desc }),
+            .map(|desc| Remediation {
+                desc: desc.into_owned(),
+            }),
         unmapped: Unmapped {
             rule_id: &rule.id,
             contact_type: view.finding.contact_type.map(|t| t.as_str()),

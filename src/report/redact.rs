@@ -19,6 +19,7 @@ use std::collections::HashSet;
 
 use crate::finding::Status;
 use crate::inventory::{Account, Slot};
+use crate::report::texts::{SharedTexts, Texts};
 use crate::report::Options;
 use crate::scan::{FindingView, Scan};
 
@@ -27,6 +28,8 @@ pub struct Redactor<'a> {
     on: bool,
     /// Account ids stay visible: a bare 12-digit number that is not one of them may be a phone.
     accounts: HashSet<&'a str>,
+    /// The run's findings' texts, already worked out and redacted as `on` says.
+    shared: Option<(&'a Scan, &'a SharedTexts)>,
 }
 
 impl<'a> Redactor<'a> {
@@ -37,15 +40,29 @@ impl<'a> Redactor<'a> {
         } else {
             HashSet::new()
         };
-        Redactor { on, accounts }
+        Redactor {
+            on,
+            accounts,
+            shared: None,
+        }
     }
 
     /// The redactor a report of `scan` uses: on with `--redact`, keeping the scan's account ids.
-    pub fn for_scan(scan: &'a Scan, options: &Options) -> Self {
-        Redactor::new(
+    pub fn for_scan(scan: &'a Scan, options: &'a Options) -> Self {
+        let mut redactor = Redactor::new(
             options.redact,
             scan.inventory.accounts.iter().map(|a| a.id.as_str()),
-        )
+        );
+        redactor.shared = (options.texts.as_deref())
+            .filter(|texts| texts.redact == options.redact)
+            .map(|texts| (scan, texts));
+        redactor
+    }
+
+    /// The finding's texts, if the run worked them out already.
+    fn shared(&self, view: &FindingView<'_>) -> Option<&'a Texts> {
+        let (scan, texts) = self.shared?;
+        texts.get(scan, view.finding)
     }
 
     /// `text`, redacted when on.
@@ -67,17 +84,23 @@ impl<'a> Redactor<'a> {
     }
 
     /// A finding's message, redacted when on.
-    pub fn message(&self, view: &FindingView<'_>) -> String {
-        match view.status() {
+    pub fn message<'t>(&'t self, view: &FindingView<'_>) -> Cow<'t, str> {
+        if let Some(texts) = self.shared(view) {
+            return Cow::Borrowed(&texts.message);
+        }
+        Cow::Owned(match view.status() {
             // A PASS message is the rule's title: no account data to look for.
             Status::Pass => self.string(view.message()),
             _ => self.in_account(view.account, view.message()),
-        }
+        })
     }
 
     /// A finding's evidence, redacted when on.
-    pub fn evidence<'t>(&self, view: &FindingView<'t>) -> Option<Cow<'t, str>> {
+    pub fn evidence<'t>(&'t self, view: &FindingView<'t>) -> Option<Cow<'t, str>> {
         let evidence = view.evidence()?;
+        if let Some(texts) = self.shared(view).filter(|_| self.on) {
+            return texts.evidence.as_deref().map(Cow::Borrowed);
+        }
         Some(if self.on {
             Cow::Owned(self.in_account(view.account, evidence.to_string()))
         } else {
@@ -96,9 +119,12 @@ impl<'a> Redactor<'a> {
     }
 
     /// A finding's remediation (none on PASS), redacted when on.
-    pub fn remediation(&self, view: &FindingView<'_>) -> Option<String> {
+    pub fn remediation<'t>(&'t self, view: &FindingView<'_>) -> Option<Cow<'t, str>> {
+        if let Some(texts) = self.shared(view) {
+            return texts.remediation.as_deref().map(Cow::Borrowed);
+        }
         let text = view.remediation_for(self.on)?;
-        Some(self.in_account(view.account, text))
+        Some(Cow::Owned(self.in_account(view.account, text)))
     }
 
     /// `text` about `account`, redacted when on: the account's own contact data first, then

@@ -317,7 +317,7 @@ impl Selection {
 
 fn result(view: &FindingView<'_>, anchor: &Anchor<'_>, redactor: &Redactor) -> SarifResult {
     let account = view.account;
-    let mut text = redactor.message(view);
+    let mut text = redactor.message(view).into_owned();
     if !text.contains(&account.id) {
         text.push_str(&format!(" (account {})", account.id));
     }

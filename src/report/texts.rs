@@ -1,0 +1,150 @@
+//! The texts of a run's findings (message, evidence, remediation), worked out once for every
+//! report of the run instead of once per report.
+//!
+//! A FAIL finding's remediation is a whole command and its message a rendered template: when
+//! a run writes several reports (JSON, ASFF, JUnit, ...), working them out in each report
+//! costs more than the rest of those reports. The binary makes these texts when two or more
+//! reports show findings; a single report renders them as it streams and holds no copy.
+
+use rayon::prelude::*;
+
+use crate::finding::{Finding, Status};
+use crate::report::redact::Redactor;
+use crate::scan::Scan;
+
+/// A finding's texts, redacted as the run asks.
+#[derive(Debug)]
+pub(crate) struct Texts {
+    pub message: String,
+    /// Only when redacted: else the finding's own evidence is shown as it is.
+    pub evidence: Option<String>,
+    pub remediation: Option<String>,
+}
+
+/// The texts of every finding but PASS (whose message is the rule's title), in finding order.
+#[derive(Debug)]
+pub struct SharedTexts {
+    /// Whether the texts are redacted (`--redact`): only reports of the same setting use them.
+    pub(crate) redact: bool,
+    /// Per finding, the index of its texts in `texts`; [`NONE`] for PASS findings.
+    index: Vec<u32>,
+    texts: Vec<Texts>,
+}
+
+/// No texts: a PASS finding.
+const NONE: u32 = u32::MAX;
+
+impl SharedTexts {
+    /// Works out the texts of `scan`'s findings on every core; `redact` as `--redact`.
+    pub fn of(scan: &Scan, redact: bool) -> SharedTexts {
+        // Remediations are worked out first, outside rayon's tasks (see `Scan::remedies`).
+        scan.remedies();
+        let redactor = Redactor::new(redact, scan.inventory.accounts.iter().map(|a| &*a.id));
+        let mut index = Vec::with_capacity(scan.findings.len());
+        let mut shown = Vec::new();
+        for (i, finding) in scan.findings.iter().enumerate() {
+            if finding.status == Status::Pass {
+                index.push(NONE);
+            } else {
+                index.push(shown.len() as u32);
+                shown.push(i);
+            }
+        }
+        let texts = shown
+            .par_iter()
+            .map(|&i| {
+                let view = scan.view(&scan.findings[i]);
+                Texts {
+                    message: redactor.message(&view).into_owned(),
+                    evidence: if redact {
+                        redactor.evidence(&view).map(|e| e.into_owned())
+                    } else {
+                        None
+                    },
+                    remediation: redactor.remediation(&view).map(|r| r.into_owned()),
+                }
+            })
+            .collect();
+        SharedTexts {
+            redact,
+            index,
+            texts,
+        }
+    }
+
+    /// The texts of `finding`, if it is one of `scan`'s findings and not a PASS.
+    pub(crate) fn get(&self, scan: &Scan, finding: &Finding) -> Option<&Texts> {
+        // The finding's place in the scan, from its address: views hold a reference, not an
+        // index, and the address is checked before it is used.
+        let offset = (finding as *const Finding as usize)
+            .wrapping_sub(scan.findings.as_ptr() as usize)
+            / std::mem::size_of::<Finding>();
+        let at = *self.index.get(offset)?;
+        let same = scan
+            .findings
+            .get(offset)
+            .is_some_and(|f| std::ptr::eq(f, finding));
+        (same && at != NONE).then(|| &self.texts[at as usize])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::RuleSet;
+    use crate::report::Options;
+    use crate::scan::ScanOptions;
+    use crate::source::snapshot;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    #[test]
+    fn shared_texts_are_the_texts_each_report_would_work_out() {
+        let text = std::fs::read("fixtures/demo-org.json").unwrap();
+        let inventory = snapshot::parse("demo-org.json", &text).unwrap();
+        let options = ScanOptions::for_snapshot(
+            Path::new("demo-org.json"),
+            &inventory,
+            "us-east-1".to_string(),
+            "2026-11-23T12:00:00Z".to_string(),
+        );
+        let scan = Scan::run(inventory, RuleSet::load(None).unwrap(), options);
+        for redact in [false, true] {
+            let alone = Options {
+                redact,
+                ..Options::default()
+            };
+            let shared = Options {
+                texts: Some(Arc::new(SharedTexts::of(&scan, redact))),
+                ..alone.clone()
+            };
+            let (alone, shared) = (
+                Redactor::for_scan(&scan, &alone),
+                Redactor::for_scan(&scan, &shared),
+            );
+            let mut compared = 0;
+            for view in scan.views().filter(|v| v.status() != Status::Pass) {
+                assert!(matches!(
+                    shared.message(&view),
+                    std::borrow::Cow::Borrowed(_)
+                ));
+                assert_eq!(shared.message(&view), alone.message(&view));
+                assert_eq!(shared.evidence(&view), alone.evidence(&view));
+                assert_eq!(shared.remediation(&view), alone.remediation(&view));
+                compared += 1;
+            }
+            assert!(compared > 20, "only {compared} findings compared");
+        }
+        // Texts made with --redact are never shown by a report without it.
+        let mismatched = Options {
+            texts: Some(Arc::new(SharedTexts::of(&scan, true))),
+            ..Options::default()
+        };
+        let redactor = Redactor::for_scan(&scan, &mismatched);
+        let fail = scan.views().find(|v| v.status() == Status::Fail).unwrap();
+        assert!(matches!(
+            redactor.message(&fail),
+            std::borrow::Cow::Owned(_)
+        ));
+    }
+}
