@@ -17,6 +17,7 @@ use crate::aws::arn::product_arn;
 use crate::engine::rule::Rule;
 use crate::finding::{Finding, Status};
 use crate::inventory::is_account_id;
+use crate::report::asff_render::AsffJson;
 use crate::report::redact::Redactor;
 use crate::report::Options;
 use crate::scan::{FindingView, Scan};
@@ -24,13 +25,13 @@ use crate::scan::{FindingView, Scan};
 /// The prefix of every finding's `Id` and `GeneratorId`: what marks a finding as this tool's.
 pub const ID_PREFIX: &str = "contactscan/";
 /// The ASFF schema version Security Hub accepts.
-const SCHEMA_VERSION: &str = "2018-10-08";
+pub(super) const SCHEMA_VERSION: &str = "2018-10-08";
 /// The `Types` namespace and category of every finding.
 const TYPE_PREFIX: &str = "Software and Configuration Checks/Industry and Regulatory Standards";
-const TITLE_MAX: usize = 256;
-const DESCRIPTION_MAX: usize = 1024;
+pub(super) const TITLE_MAX: usize = 256;
+pub(super) const DESCRIPTION_MAX: usize = 1024;
 const RECOMMENDATION_MAX: usize = 512;
-const PRODUCT_FIELD_VALUE_MAX: usize = 2048;
+pub(super) const PRODUCT_FIELD_VALUE_MAX: usize = 2048;
 /// ASFF allows at most 50 `Types` and 32 `RelatedRequirements`.
 const TYPES_MAX: usize = 50;
 const REQUIREMENTS_MAX: usize = 32;
@@ -111,13 +112,13 @@ pub struct AsffFinding<'a> {
 }
 
 /// What a rule contributes to every one of its findings, computed once per rule.
-struct RuleFacts {
-    types: Vec<String>,
-    requirements: Vec<String>,
+pub(super) struct RuleFacts {
+    pub(super) types: Vec<String>,
+    pub(super) requirements: Vec<String>,
 }
 
 impl RuleFacts {
-    fn of(rule: &Rule) -> RuleFacts {
+    pub(super) fn of(rule: &Rule) -> RuleFacts {
         let mut types: Vec<String> = rule
             .compliance
             .keys()
@@ -134,7 +135,9 @@ impl RuleFacts {
             .compliance
             .iter()
             .flat_map(|(framework, ids)| ids.iter().map(move |id| format!("{framework} {id}")))
-            .filter_map(|requirement| clip(&requirement, PRODUCT_FIELD_VALUE_MAX))
+            .filter_map(|requirement| {
+                clip(&requirement, PRODUCT_FIELD_VALUE_MAX).map(Cow::into_owned)
+            })
             .collect();
         requirements.truncate(REQUIREMENTS_MAX);
         RuleFacts {
@@ -160,18 +163,22 @@ fn standard(framework: &str) -> Option<String> {
 }
 
 /// `text` trimmed and cut to `max` characters (an ellipsis marks the cut); `None` when blank.
-fn clip(text: &str, max: usize) -> Option<String> {
+pub(super) fn clip(text: &str, max: usize) -> Option<Cow<'_, str>> {
     let text = text.trim();
     if text.is_empty() {
         return None;
     }
+    // A text of at most `max` bytes has at most `max` characters.
+    if text.len() <= max {
+        return Some(Cow::Borrowed(text));
+    }
     match text.char_indices().nth(max) {
-        None => Some(text.to_string()),
+        None => Some(Cow::Borrowed(text)),
         Some(_) => {
             let mut cut: String = text.chars().take(max - 1).collect();
             cut.truncate(cut.trim_end().len());
             cut.push('…');
-            Some(cut)
+            Some(Cow::Owned(cut))
         }
     }
 }
@@ -179,28 +186,28 @@ fn clip(text: &str, max: usize) -> Option<String> {
 /// A remediation as Security Hub takes it (at most 512 characters): whole, else without its
 /// comment lines, else a comment saying where the whole command is. A command is never cut
 /// short: that would run something else.
-fn recommendation(text: &str) -> Option<String> {
-    let fits = |text: &str| text.chars().count() <= RECOMMENDATION_MAX;
+pub(super) fn recommendation(text: &str) -> Option<Cow<'_, str>> {
+    let fits =
+        |text: &str| text.len() <= RECOMMENDATION_MAX || text.chars().count() <= RECOMMENDATION_MAX;
     let text = text.trim();
     if text.is_empty() {
         return None;
     }
     if fits(text) {
-        return Some(text.to_string());
+        return Some(Cow::Borrowed(text));
     }
     let commands: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
     let commands = commands.join("\n");
     if !commands.trim().is_empty() && fits(&commands) {
-        return Some(commands);
+        return Some(Cow::Owned(commands));
     }
-    Some(
+    Some(Cow::Borrowed(
         "# The command is longer than Security Hub allows: `contactscan scan --format json` \
-          prints it in full, and `contactscan fix` plans the fix for every account."
-            .to_string(),
-    )
+          prints it in full, and `contactscan fix` plans the fix for every account.",
+    ))
 }
 
-fn compliance_status(status: Status) -> &'static str {
+pub(super) fn compliance_status(status: Status) -> &'static str {
     match status {
         Status::Pass => "PASSED",
         Status::Fail => "FAILED",
@@ -209,7 +216,7 @@ fn compliance_status(status: Status) -> &'static str {
     }
 }
 
-fn finding<'a>(
+pub(super) fn finding<'a>(
     view: &FindingView<'a>,
     facts: &'a RuleFacts,
     redactor: &Redactor,
@@ -222,7 +229,7 @@ fn finding<'a>(
     let mut fields = BTreeMap::new();
     let mut field = |key: &'static str, value: Cow<'_, str>| {
         if let Some(value) = clip(&value, PRODUCT_FIELD_VALUE_MAX) {
-            fields.insert(key, value);
+            fields.insert(key, value.into_owned());
         }
     };
     field("contactscan/RuleId", Cow::Borrowed(&rule.id));
@@ -247,12 +254,12 @@ fn finding<'a>(
         "contactscan/ToolVersion",
         Cow::Borrowed(env!("CARGO_PKG_VERSION")),
     );
-    let title = clip(&rule.title, TITLE_MAX).unwrap_or_else(|| rule.id.clone());
-    let description =
-        clip(&redactor.message(view), DESCRIPTION_MAX).unwrap_or_else(|| title.clone());
+    let title = clip(&rule.title, TITLE_MAX).map_or_else(|| rule.id.clone(), Cow::into_owned);
+    let description = clip(&redactor.message(view), DESCRIPTION_MAX)
+        .map_or_else(|| title.clone(), Cow::into_owned);
     let remediation = redactor
         .remediation(view)
-        .and_then(|text| recommendation(&text))
+        .and_then(|text| recommendation(&text).map(Cow::into_owned))
         .map(|text| Remediation {
             recommendation: Recommendation { text },
         });
@@ -328,12 +335,12 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
         .collect();
     // Remediations are worked out here, not inside a rendering task (see `Scan::remedies`).
     scan.remedies();
+    let writer = AsffJson::new(scan, &facts, &redactor)?;
     out.write_all(b"[")?;
     super::render::write_rendered(&findings, out, |chunk, first, buffer| {
         for (i, f) in chunk.iter().enumerate() {
             buffer.extend_from_slice(if first && i == 0 { b"\n  " } else { b",\n  " });
-            let view = scan.view(f);
-            serde_json::to_writer(&mut *buffer, &finding(&view, &facts[f.rule], &redactor))?;
+            writer.render(f, buffer)?;
         }
         Ok(())
     })?;

@@ -5,6 +5,7 @@
 //! writes several reports, their findings' texts are worked out once for all ([`texts`]).
 
 pub mod asff;
+mod asff_render;
 pub(crate) mod json;
 pub(crate) mod junit;
 pub(crate) mod markdown;
