@@ -70,6 +70,51 @@ fn conditions_too_deep_or_too_costly_are_refused_at_load() {
     }
 }
 
+#[test]
+fn conditions_over_the_runtime_budget_are_errors_naming_the_limit() {
+    let list = |n: usize| {
+        let items: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+        format!("[{}]", items.join(","))
+    };
+    // Two loops over 1,000 elements each (a million iterations); a 100 KB string; a list of
+    // 12,000 elements. `|| true` would absorb the error: the verdict must still be ERROR.
+    let loops = format!(
+        "{}.all(a, {}.all(b, a + b >= 0)) || true",
+        list(1000),
+        list(1000)
+    );
+    let string = format!(
+        "size({}.map(a, '{}').join('')) > 0 || true",
+        list(100),
+        "y".repeat(1000)
+    );
+    let long_list = format!("size({}) > 0", vec![list(1000); 12].join(" + "));
+    let snapshot = TempDir::new().unwrap();
+    let input = snapshot.path().join("s.json");
+    fs::write(&input, many_accounts(2_000)).unwrap();
+    for (check, limit) in [
+        (loops, "over 10000 iterations"),
+        (string, "a string of 100000 bytes"),
+        (long_list, "a list of 11000 elements"),
+    ] {
+        let dir = TempDir::new().unwrap();
+        fs::write(dir.path().join("hostile.toml"), rule(&check)).unwrap();
+        let output = contactscan()
+            .args(["scan", "--format", "json", "--select", "hostile", "--rules"])
+            .arg(dir.path())
+            .arg("--input")
+            .arg(&input)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{limit}: {stderr}");
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(report["summary"]["error"], 2_000, "{limit}");
+        let message = report["findings"][0]["message"].as_str().unwrap();
+        assert!(message.contains(limit), "{limit}: {message}");
+    }
+}
+
 /// A snapshot of `n` accounts with the same SECURITY contact.
 fn many_accounts(n: usize) -> String {
     let accounts: Vec<String> = (0..n)

@@ -14,10 +14,10 @@ use cel::{Context, Env, Value};
 use rayon::prelude::*;
 
 use crate::engine::functions::{param_to_cel, root_context};
-use crate::engine::limits;
 use crate::engine::org::OrgFacts;
 use crate::engine::rule::{Condition, Rule, Scope};
 use crate::engine::variables::{account_value, contacts_value, org_value, slot_value};
+use crate::engine::{budget, limits};
 use crate::finding::{ErrorCause, Finding, Status};
 use crate::inventory::{Account, ContactType, Inventory, Slot, NOT_KNOWN_YET};
 
@@ -333,7 +333,7 @@ impl<'a> Evaluator<'_, 'a> {
         (why, cause): (Arc<str>, ErrorCause),
     ) -> Outcome {
         let scope = self.scope(on, contact_type, false);
-        let applies = on.rule.applies.as_ref().map(|a| a.program.execute(&scope));
+        let applies = (on.rule.applies.as_ref()).map(|a| budget::evaluate(&a.instrumented, &scope));
         match applies {
             Some(Ok(Value::Bool(false))) => Outcome::NotApplicable,
             _ => Outcome::Unreadable(why, cause),
@@ -371,7 +371,7 @@ impl<'a> Evaluator<'_, 'a> {
 
 fn run(rule: &Rule, scope: &Context) -> Outcome {
     let boolean = |condition: &Condition, key: &str| -> Result<bool, Arc<str>> {
-        match condition.program.execute(scope) {
+        match budget::evaluate(&condition.instrumented, scope) {
             Ok(Value::Bool(b)) => Ok(b),
             Ok(other) => Err(Arc::from(format!(
                 "rule {}: {key} {:?} returned {other:?}, expected true or false",
@@ -394,7 +394,7 @@ fn run(rule: &Rule, scope: &Context) -> Outcome {
         Ok(true) => Outcome::Pass,
         Ok(false) => match &rule.evidence {
             None => Outcome::Fail(None),
-            Some(evidence) => match evidence.program.execute(scope) {
+            Some(evidence) => match budget::evaluate(&evidence.instrumented, scope) {
                 Ok(Value::String(s)) => Outcome::Fail(Some(Arc::from(s.as_str()))),
                 Ok(other) => Outcome::Error(Arc::from(format!(
                     "rule {}: evidence {:?} returned {other:?}, expected a string",

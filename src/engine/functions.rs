@@ -5,6 +5,7 @@ use std::sync::Arc;
 use cel::objects::{Key, Map};
 use cel::{extensions, Context, DeclarationError, Env, Value};
 
+use crate::engine::budget;
 use crate::engine::heuristics::{domain, email, names, person, phone};
 use crate::inventory::ContactField;
 
@@ -186,6 +187,7 @@ pub fn root_context(env: &Arc<Env>) -> Context<'static, 'static> {
         (function.register)(&mut ctx)
             .expect("infallible: our CEL functions do not clash with the standard library");
     }
+    budget::register(&mut ctx);
     ctx
 }
 

@@ -1,6 +1,7 @@
 //! The rule engine: loading rule files, compiling their CEL, evaluating them on an inventory.
 
 pub(crate) mod analysis;
+pub(crate) mod budget;
 pub(crate) mod evaluate;
 pub mod functions;
 pub(crate) mod heuristics;

@@ -3,14 +3,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use cel::{Env, Program};
+use cel::{Env, IdedExpr, Program};
 use serde::Deserialize;
 
 use crate::engine::analysis::{analyse, Analysis};
 use crate::engine::message::MessageTemplate;
 use crate::engine::rule_test::{TestCase, TestCaseFile};
 use crate::engine::variables;
-use crate::engine::{functions, limits};
+use crate::engine::{budget, functions, limits};
 use crate::error::InputError;
 use crate::finding::Severity;
 use crate::inventory::{ContactField, ContactType};
@@ -94,6 +94,8 @@ impl Reads {
 pub struct Condition {
     pub source: String,
     pub program: Program,
+    /// The expression as evaluated: within the budget of [`budget`].
+    pub instrumented: IdedExpr,
     pub analysis: Analysis,
 }
 
@@ -290,6 +292,7 @@ fn compile_condition(
     }
     Ok(Condition {
         source,
+        instrumented: budget::instrument(program.expression()),
         program,
         analysis,
     })

@@ -1,0 +1,296 @@
+//! What one evaluation of a condition may spend: loop iterations and the size of the values it
+//! builds. The limits of [`super::limits`] bound an expression's shape when it loads; these
+//! bound its run, whatever the data: a condition that would exceed one gets an ERROR verdict on
+//! that slot, with evidence naming the limit, instead of running for minutes or exhausting
+//! memory.
+//!
+//! The `cel` crate has no budget of its own, so the expression is evaluated in a rewritten form
+//! (the rule as written is what `rules explain` shows and what the load-time checks read):
+//! - every loop's range (`all`, `exists`, `exists_one`, `map`, `filter`) passes through
+//!   [`LOOPS`], which adds its length to the evaluation's count before the loop starts, and
+//!   fails once the count exceeds [`MAX_ITERATIONS`] (nested loops count each inner run);
+//! - every call that builds a string or list from others (`+`, `replace`, `join`, `format`)
+//!   and every loop's result passes through [`SIZES`], which fails on a string over
+//!   [`MAX_STRING_BYTES`] or a list over [`MAX_LIST_ELEMENTS`].
+//!
+//! Work between loops is bounded by the expression's size (see `limits`), so counting loop
+//! iterations bounds the time of an evaluation.
+
+use std::cell::Cell;
+
+use cel::common::ast::{operators, CallExpr, EntryExpr, Expr};
+use cel::common::types::{CelList, CelMap, CelString};
+use cel::common::value::CowVal;
+use cel::context::Context;
+use cel::{ExecutionError, FunctionContext, IdedExpr, Value};
+
+/// Loop iterations one evaluation may run, all loops together.
+pub const MAX_ITERATIONS: u64 = 10_000;
+/// The longest string an evaluation may build, in bytes.
+pub const MAX_STRING_BYTES: usize = 64 * 1024;
+/// The longest list an evaluation may build.
+pub const MAX_LIST_ELEMENTS: usize = 10_000;
+
+/// The function every loop range passes through (not callable from rules: not declared).
+const LOOPS: &str = "@loop_budget";
+/// The function every built string or list passes through.
+const SIZES: &str = "@size_budget";
+/// Calls whose result can be longer than any of their arguments.
+const GROWING: [&str; 4] = [operators::ADD, "replace", "join", "format"];
+
+thread_local! {
+    /// Loop iterations counted in the evaluation running on this thread.
+    static ITERATIONS: Cell<u64> = const { Cell::new(0) };
+    /// The first limit that evaluation reached.
+    static BREACH: Cell<Option<Breach>> = const { Cell::new(None) };
+}
+
+/// A limit an evaluation reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Breach {
+    Loops,
+    /// A string of this many bytes.
+    String(usize),
+    /// A list of this many elements.
+    List(usize),
+}
+
+impl Breach {
+    /// Records the breach (the first one of the evaluation stays) and returns it as an error.
+    fn fail(self) -> ExecutionError {
+        BREACH.with(|breach| {
+            if breach.get().is_none() {
+                breach.set(Some(self));
+            }
+        });
+        self.error()
+    }
+
+    fn error(self) -> ExecutionError {
+        match self {
+            Breach::Loops => ExecutionError::function_error(
+                "loop",
+                format!("the condition's loops would run over {MAX_ITERATIONS} iterations, the limit of one evaluation"),
+            ),
+            Breach::String(bytes) => ExecutionError::function_error(
+                "string",
+                format!("the condition built a string of {bytes} bytes, over the limit of {MAX_STRING_BYTES}"),
+            ),
+            Breach::List(elements) => ExecutionError::function_error(
+                "list",
+                format!("the condition built a list of {elements} elements, over the limit of {MAX_LIST_ELEMENTS}"),
+            ),
+        }
+    }
+}
+
+/// `expr` as it is evaluated: with its loops counted and its built values measured.
+pub fn instrument(expr: &IdedExpr) -> IdedExpr {
+    let mut expr = expr.clone();
+    rewrite(&mut expr);
+    expr
+}
+
+fn wrapped(function: &str, expr: IdedExpr) -> IdedExpr {
+    IdedExpr {
+        id: expr.id,
+        expr: Expr::Call(CallExpr {
+            func_name: function.to_string(),
+            target: None,
+            args: vec![expr],
+        }),
+    }
+}
+
+fn wrap(function: &str, expr: &mut IdedExpr) {
+    let inner = std::mem::take(expr);
+    *expr = wrapped(function, inner);
+}
+
+fn rewrite(expr: &mut IdedExpr) {
+    match &mut expr.expr {
+        Expr::Call(call) => {
+            if let Some(target) = &mut call.target {
+                rewrite(target);
+            }
+            call.args.iter_mut().for_each(rewrite);
+            if GROWING.contains(&call.func_name.as_str()) {
+                wrap(SIZES, expr);
+            }
+        }
+        Expr::Comprehension(loop_) => {
+            // The loop's own step (`@result + [x]` for `map`) is left as the parser made it:
+            // the interpreter recognises that shape to append in place.
+            rewrite(&mut loop_.iter_range);
+            wrap(LOOPS, &mut loop_.iter_range);
+            rewrite_step(&mut loop_.loop_step);
+            rewrite(&mut loop_.loop_cond);
+            rewrite(&mut loop_.accu_init);
+            rewrite(&mut loop_.result);
+            wrap(SIZES, expr);
+        }
+        Expr::List(list) => list.elements.iter_mut().for_each(rewrite),
+        Expr::Map(map) => {
+            for entry in &mut map.entries {
+                if let EntryExpr::MapEntry(entry) = &mut entry.expr {
+                    rewrite(&mut entry.key);
+                    rewrite(&mut entry.value);
+                }
+            }
+        }
+        Expr::Struct(fields) => {
+            for entry in &mut fields.entries {
+                if let EntryExpr::StructField(field) = &mut entry.expr {
+                    rewrite(&mut field.value);
+                }
+            }
+        }
+        Expr::Select(select) => rewrite(&mut select.operand),
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+    }
+}
+
+/// A loop step: the user's expressions inside it are rewritten, the accumulation kept.
+fn rewrite_step(step: &mut IdedExpr) {
+    match &mut step.expr {
+        Expr::Call(call)
+            if call.func_name == operators::ADD || call.func_name == operators::CONDITIONAL =>
+        {
+            for arg in &mut call.args {
+                match &mut arg.expr {
+                    Expr::List(list) => list.elements.iter_mut().for_each(rewrite),
+                    Expr::Ident(_) => {}
+                    _ => rewrite_step(arg),
+                }
+            }
+        }
+        _ => rewrite(step),
+    }
+}
+
+/// A function over CEL values as the interpreter calls it (what `cel` takes for one that
+/// hands its argument back without a copy).
+type Function = Box<
+    dyn for<'c, 'a> Fn(&mut FunctionContext<'c, 'a>) -> Result<CowVal<'c, 'a>, ExecutionError>
+        + Send
+        + Sync,
+>;
+
+/// Registers the budget's functions in a root context.
+pub fn register(ctx: &mut Context<'static, 'static>) {
+    // infallible: names starting with '@' cannot be declared by the standard library or rules.
+    let loops: Function = Box::new(count_loop);
+    let sizes: Function = Box::new(measure);
+    ctx.add_function(LOOPS, loops)
+        .expect("infallible: the budget's names are not CEL's");
+    ctx.add_function(SIZES, sizes)
+        .expect("infallible: the budget's names are not CEL's");
+}
+
+fn count_loop<'c, 'a>(ftx: &mut FunctionContext<'c, 'a>) -> Result<CowVal<'c, 'a>, ExecutionError> {
+    let range = ftx.args.remove(0);
+    let length = if let Some(list) = range.downcast_ref::<CelList>() {
+        list.inner().len()
+    } else if let Some(map) = range.downcast_ref::<CelMap>() {
+        map.inner().len()
+    } else {
+        0
+    };
+    let total = ITERATIONS.with(|count| {
+        let total = count.get().saturating_add(length as u64);
+        count.set(total);
+        total
+    });
+    if total > MAX_ITERATIONS {
+        return Err(Breach::Loops.fail());
+    }
+    Ok(range)
+}
+
+fn measure<'c, 'a>(ftx: &mut FunctionContext<'c, 'a>) -> Result<CowVal<'c, 'a>, ExecutionError> {
+    let value = ftx.args.remove(0);
+    if let Some(text) = value.downcast_ref::<CelString>() {
+        if text.inner().len() > MAX_STRING_BYTES {
+            return Err(Breach::String(text.inner().len()).fail());
+        }
+    } else if let Some(list) = value.downcast_ref::<CelList>() {
+        if list.inner().len() > MAX_LIST_ELEMENTS {
+            return Err(Breach::List(list.inner().len()).fail());
+        }
+    }
+    Ok(value)
+}
+
+/// Evaluates an instrumented expression within the budget. A limit reached counts even when
+/// CEL's `||` or `&&` would absorb the error: a verdict must not depend on work not done.
+pub fn evaluate(expr: &IdedExpr, ctx: &Context) -> Result<Value, ExecutionError> {
+    ITERATIONS.with(|count| count.set(0));
+    BREACH.with(|breach| breach.set(None));
+    let result = Value::resolve(expr, ctx);
+    match BREACH.with(Cell::get) {
+        Some(breach) => Err(breach.error()),
+        None => result,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::functions::{environment, root_context};
+
+    fn both(source: &str) -> (Result<Value, ExecutionError>, Result<Value, ExecutionError>) {
+        let env = environment();
+        let program = env.compile(source).unwrap();
+        let ctx = root_context(&env);
+        let instrumented = instrument(program.expression());
+        (program.execute(&ctx), evaluate(&instrumented, &ctx))
+    }
+
+    #[test]
+    fn within_the_budget_a_condition_means_what_it_says() {
+        for source in [
+            "[1, 2, 3].map(x, x * 2) == [2, 4, 6]",
+            "[1, 2, 3].filter(x, x > 1).size() == 2",
+            "[1, 2, 3].exists_one(x, x == 2)",
+            "[1, 2, 3].all(x, [4, 5].exists(y, x < y))",
+            "{'a': 1, 'b': 2}.all(k, k.size() == 1)",
+            "'ab' + 'cd' == 'abcd' && 'a-b'.replace('-', '+') == 'a+b'",
+            "['a', 'b'].join(',') == 'a,b' && [1] + [2] == [1, 2]",
+            "1 / 0 == 1 || true",
+            "[1, 2].all(x, x / 0 == 1) || true",
+            "[1, 2].map(x, x / 0)",
+        ] {
+            let (plain, budgeted) = both(source);
+            assert_eq!(plain, budgeted, "{source}");
+        }
+        let items: Vec<String> = (0..5_000).map(|i| i.to_string()).collect();
+        let (_, big) = both(&format!(
+            "[{}].map(x, x + 1).size() == 5000",
+            items.join(",")
+        ));
+        assert_eq!(big, Ok(Value::Bool(true)));
+    }
+
+    #[test]
+    fn a_limit_reached_is_an_error_even_where_cel_would_absorb_it() {
+        let items: Vec<String> = (0..200).map(|i| i.to_string()).collect();
+        let list = format!("[{}]", items.join(","));
+        let (plain, budgeted) = both(&format!("true || {list}.all(a, {list}.all(b, a != b))"));
+        assert_eq!(plain, Ok(Value::Bool(true)));
+        assert_eq!(
+            budgeted,
+            Ok(Value::Bool(true)),
+            "short-circuit: nothing ran"
+        );
+        let (plain, budgeted) = both(&format!("{list}.all(a, {list}.all(b, a >= 0)) || true"));
+        assert_eq!(plain, Ok(Value::Bool(true)));
+        let error = budgeted.unwrap_err().to_string();
+        assert!(error.contains("over 10000 iterations"), "{error}");
+        let (_, budgeted) = both(&format!(
+            "size({list}.map(a, '{}').join('')) > 0 || true",
+            "y".repeat(400)
+        ));
+        let error = budgeted.unwrap_err().to_string();
+        assert!(error.contains("a string of 80000 bytes"), "{error}");
+    }
+}
