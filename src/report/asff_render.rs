@@ -3,6 +3,7 @@
 //! the verdict are written per finding. Byte for byte what serde writes of
 //! [`asff::finding`](super::asff) (a test compares every finding of a scan).
 
+use std::borrow::Cow;
 use std::io;
 
 use serde::Serialize;
@@ -26,7 +27,7 @@ struct RuleJson {
     middle: String,
     /// The title, the description of a finding without a message.
     title: String,
-    /// `"contactscan/RuleId":"<rule>"` (blank ids are left out, as by `clip`).
+    /// The value of `contactscan/RuleId`, as JSON (`None` for a blank id, as `clip` says).
     rule_field: Option<String>,
     /// `,"RelatedRequirements":[...]}` or `}`, then `,"FindingProviderFields":...}`.
     end: String,
@@ -72,7 +73,8 @@ impl<'a> AsffJson<'a> {
             .map(|(rule, facts)| {
                 let label = json(rule.severity.label())?;
                 let id = json(&format!("{ID_PREFIX}{}/", rule.id))?;
-                let title = clip(&rule.title, TITLE_MAX).map_or_else(|| rule.id.clone(), |t| t.into_owned());
+                let title = clip(&rule.title, TITLE_MAX);
+                let title = title.map_or_else(|| rule.id.clone(), Cow::into_owned);
                 let types = json(&facts.types)?;
                 let requirements = if facts.requirements.is_empty() {
                     String::new()
@@ -155,6 +157,7 @@ impl<'a> AsffJson<'a> {
             serde_json::to_writer(&mut *out, &text)?;
             out.extend_from_slice(b"}}");
         }
+        // The product fields in the order of their keys, as serde writes the BTreeMap.
         out.extend_from_slice(b",\"ProductFields\":{");
         let first = &mut true;
         let field = |out: &mut Vec<u8>, first: &mut bool, key: &str, value: &str| match clip(
