@@ -124,7 +124,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     // The standard output, the report files and the import show the same texts: with two or
     // more of them, the texts are worked out once instead of once each.
     let consumers = 1 + outputs.reports.len() + usize::from(args.securityhub_import);
-    let texts = (consumers >= 2).then(|| Arc::new(SharedTexts::of(&scan, args.redact)));
+    let texts = (consumers >= 2)
+        .then(|| SharedTexts::of(&scan, args.redact).map(Arc::new))
+        .flatten();
     let options = Options {
         color: false,
         redact: args.redact,

@@ -34,9 +34,22 @@ pub struct SharedTexts {
 /// No texts: a PASS finding.
 const NONE: u32 = u32::MAX;
 
+/// The most findings whose texts are held (about 600 bytes each with a remediation command):
+/// beyond, each report works them out again rather than hold gigabytes.
+pub const MAX_SHARED: usize = 1_000_000;
+
 impl SharedTexts {
-    /// Works out the texts of `scan`'s findings on every core; `redact` as `--redact`.
-    pub fn of(scan: &Scan, redact: bool) -> SharedTexts {
+    /// Works out the texts of `scan`'s findings on every core; `redact` as `--redact`. `None`
+    /// when more than [`MAX_SHARED`] findings have texts.
+    pub fn of(scan: &Scan, redact: bool) -> Option<SharedTexts> {
+        let with_texts = scan
+            .findings
+            .iter()
+            .filter(|f| f.status != Status::Pass)
+            .count();
+        if with_texts > MAX_SHARED {
+            return None;
+        }
         // Remediations are worked out first, outside rayon's tasks (see `Scan::remedies`).
         scan.remedies();
         let redactor = Redactor::new(redact, scan.inventory.accounts.iter().map(|a| &*a.id));
@@ -65,11 +78,11 @@ impl SharedTexts {
                 }
             })
             .collect();
-        SharedTexts {
+        Some(SharedTexts {
             redact,
             index,
             texts,
-        }
+        })
     }
 
     /// The texts of `finding`, if it is one of `scan`'s findings and not a PASS.
@@ -115,7 +128,7 @@ mod tests {
                 ..Options::default()
             };
             let shared = Options {
-                texts: Some(Arc::new(SharedTexts::of(&scan, redact))),
+                texts: SharedTexts::of(&scan, redact).map(Arc::new),
                 ..alone.clone()
             };
             let (alone, shared) = (
@@ -137,7 +150,7 @@ mod tests {
         }
         // Texts made with --redact are never shown by a report without it.
         let mismatched = Options {
-            texts: Some(Arc::new(SharedTexts::of(&scan, true))),
+            texts: SharedTexts::of(&scan, true).map(Arc::new),
             ..Options::default()
         };
         let redactor = Redactor::for_scan(&scan, &mismatched);
