@@ -123,7 +123,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     }
     // The standard output, the report files and the import show the same texts: with two or
     // more of them, the texts are worked out once instead of once each.
-    let consumers = 1 + outputs.reports.len() + usize::from(args.securityhub_import);
+    // (The import sends unredacted texts: with --redact it works out its own.)
+    let consumers =
+        1 + outputs.reports.len() + usize::from(args.securityhub_import && !args.redact);
     let texts = (consumers >= 2)
         .then(|| SharedTexts::of(&scan, args.redact).map(Arc::new))
         .flatten();

@@ -1,20 +1,23 @@
 //! What one evaluation of a condition may spend: loop iterations and the size of the values it
 //! builds. The limits of [`super::limits`] bound an expression's shape when it loads; these
 //! bound its run, whatever the data: a condition that would exceed one gets an ERROR verdict on
-//! that slot, with evidence naming the limit, instead of running for minutes or exhausting
-//! memory.
+//! that slot, with evidence naming the limit, instead of running for minutes or growing
+//! without end.
 //!
 //! The `cel` crate has no budget of its own, so the expression is evaluated in a rewritten form
 //! (the rule as written is what `rules explain` shows and what the load-time checks read):
 //! - every loop's range (`all`, `exists`, `exists_one`, `map`, `filter`) passes through
 //!   [`LOOPS`], which adds its length to the evaluation's count before the loop starts, and
-//!   fails once the count exceeds [`MAX_ITERATIONS`] (nested loops count each inner run);
-//! - every call that builds a string or list from others (`+`, `replace`, `join`, `format`)
-//!   and every loop's result passes through [`SIZES`], which fails on a string over
-//!   [`MAX_STRING_BYTES`] or a list over [`MAX_LIST_ELEMENTS`].
+//!   fails once the count exceeds [`MAX_ITERATIONS`] (nested loops count each inner run; a loop
+//!   that would stop early still counts its whole range: the count is an upper bound);
+//! - every call that builds a string or list from others (`+`, `replace`, `join`, `format`,
+//!   `split`, `quote`) and every loop's result passes through [`SIZES`], which fails on a
+//!   string over [`MAX_STRING_BYTES`] or a list over [`MAX_LIST_ELEMENTS`].
 //!
 //! Work between loops is bounded by the expression's size (see `limits`), so counting loop
-//! iterations bounds the time of an evaluation.
+//! iterations bounds the time of an evaluation. A value is measured once built: one call can
+//! build at most the product of two measured strings (`replace` of an 8 KiB string by another,
+//! 64 MiB) before it is refused.
 
 use std::cell::Cell;
 
@@ -26,8 +29,8 @@ use cel::{ExecutionError, FunctionContext, IdedExpr, Value};
 
 /// Loop iterations one evaluation may run, all loops together.
 pub const MAX_ITERATIONS: u64 = 10_000;
-/// The longest string an evaluation may build, in bytes.
-pub const MAX_STRING_BYTES: usize = 64 * 1024;
+/// The longest string an evaluation may build, in bytes (twice the longest field or literal).
+pub const MAX_STRING_BYTES: usize = 8 * 1024;
 /// The longest list an evaluation may build.
 pub const MAX_LIST_ELEMENTS: usize = 10_000;
 
@@ -36,7 +39,14 @@ const LOOPS: &str = "@loop_budget";
 /// The function every built string or list passes through.
 const SIZES: &str = "@size_budget";
 /// Calls whose result can be longer than any of their arguments.
-const GROWING: [&str; 4] = [operators::ADD, "replace", "join", "format"];
+const MEASURED: [&str; 6] = [
+    operators::ADD,
+    "replace",
+    "join",
+    "format",
+    "split",
+    "quote",
+];
 
 thread_local! {
     /// Loop iterations counted in the evaluation running on this thread.
@@ -69,15 +79,15 @@ impl Breach {
     fn error(self) -> ExecutionError {
         match self {
             Breach::Loops => ExecutionError::function_error(
-                "loop",
-                format!("the condition's loops would run over {MAX_ITERATIONS} iterations, the limit of one evaluation"),
+                "budget",
+                format!("the condition's loops range over more than {MAX_ITERATIONS} elements, the limit of one evaluation (a loop counts its whole list)"),
             ),
             Breach::String(bytes) => ExecutionError::function_error(
-                "string",
+                "budget",
                 format!("the condition built a string of {bytes} bytes, over the limit of {MAX_STRING_BYTES}"),
             ),
             Breach::List(elements) => ExecutionError::function_error(
-                "list",
+                "budget",
                 format!("the condition built a list of {elements} elements, over the limit of {MAX_LIST_ELEMENTS}"),
             ),
         }
@@ -114,7 +124,7 @@ fn rewrite(expr: &mut IdedExpr) {
                 rewrite(target);
             }
             call.args.iter_mut().for_each(rewrite);
-            if GROWING.contains(&call.func_name.as_str()) {
+            if MEASURED.contains(&call.func_name.as_str()) {
                 wrap(SIZES, expr);
             }
         }
@@ -285,12 +295,12 @@ mod tests {
         let (plain, budgeted) = both(&format!("{list}.all(a, {list}.all(b, a >= 0)) || true"));
         assert_eq!(plain, Ok(Value::Bool(true)));
         let error = budgeted.unwrap_err().to_string();
-        assert!(error.contains("over 10000 iterations"), "{error}");
+        assert!(error.contains("more than 10000 elements"), "{error}");
         let (_, budgeted) = both(&format!(
             "size({list}.map(a, '{}').join('')) > 0 || true",
-            "y".repeat(400)
+            "y".repeat(50)
         ));
         let error = budgeted.unwrap_err().to_string();
-        assert!(error.contains("a string of 80000 bytes"), "{error}");
+        assert!(error.contains("a string of 10000 bytes"), "{error}");
     }
 }

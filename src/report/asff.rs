@@ -1,5 +1,5 @@
 //! AWS Security Finding Format: a JSON array of findings as `BatchImportFindings` takes them,
-//! streamed one finding at a time.
+//! one per line, rendered in parallel chunks from per-rule templates (`asff_render.rs`).
 //!
 //! FAIL (Compliance FAILED), ERROR (NOT_AVAILABLE) and WAIVED (WARNING, the waiver in
 //! ProductFields) are always written; PASS (PASSED) only with `--include-passed`. Findings of

@@ -7,9 +7,9 @@
 //!
 //! Written with quick-xml, the XML writer under quick-junit, rather than with quick-junit's
 //! `Report`: that holds every test case in memory (2.8 million for 100,000 accounts) and
-//! writes a `skipped` attribute on `<testsuites>` that junit-10.xsd rejects. Text still goes
-//! through quick-junit's `XmlString`, which drops what XML cannot carry (control characters,
-//! ANSI escapes); quick-xml escapes the rest. Test cases are rendered in parallel chunks and
+//! writes a `skipped` attribute on `<testsuites>` that junit-10.xsd rejects. Text that holds
+//! control characters still goes through quick-junit's `XmlString`, which drops what XML
+//! cannot carry (control characters, ANSI escapes); quick-xml escapes the rest. Test cases are rendered in parallel chunks and
 //! written in order, so memory holds a few chunks, never a suite.
 
 use std::borrow::Cow;
