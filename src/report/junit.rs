@@ -87,7 +87,10 @@ impl CasePrefix {
 /// lone surrogates. Text with nothing to drop, nearly all of it, is handed back as it is:
 /// `XmlString`'s scan for escape sequences costs more than the rest of a test case.
 fn xml_text(text: &str) -> Cow<'_, str> {
-    if text.chars().all(|c| c == '\n' || is_plain_xml_char(c)) {
+    let printable_ascii = |b: &u8| (b' '..=b'~').contains(b) || *b == b'\n';
+    if text.as_bytes().iter().all(printable_ascii)
+        || text.chars().all(|c| c == '\n' || is_plain_xml_char(c))
+    {
         return Cow::Borrowed(text);
     }
     let mut text = XmlString::new(text).into_string();
