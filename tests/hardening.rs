@@ -93,7 +93,7 @@ fn conditions_over_the_runtime_budget_are_errors_naming_the_limit() {
     let input = snapshot.path().join("s.json");
     fs::write(&input, many_accounts(2_000)).unwrap();
     for (check, limit) in [
-        (loops, "more than 10000 elements"),
+        (loops, "over 10000 iterations"),
         (string, "a string of 100000 bytes"),
         (long_list, "a list of 11000 elements"),
     ] {

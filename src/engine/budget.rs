@@ -6,10 +6,10 @@
 //!
 //! The `cel` crate has no budget of its own, so the expression is evaluated in a rewritten form
 //! (the rule as written is what `rules explain` shows and what the load-time checks read):
-//! - every loop's range (`all`, `exists`, `exists_one`, `map`, `filter`) passes through
-//!   [`LOOPS`], which adds its length to the evaluation's count before the loop starts, and
-//!   fails once the count exceeds [`MAX_ITERATIONS`] (nested loops count each inner run; a loop
-//!   that would stop early still counts its whole range: the count is an upper bound);
+//! - every iteration of every loop (`all`, `exists`, `exists_one`, `map`, `filter`) passes
+//!   through [`LOOPS`], which counts it and fails once the evaluation's count exceeds
+//!   [`MAX_ITERATIONS`] (nested loops count each inner iteration; a loop that stops early
+//!   counts only what it ran);
 //! - every call that builds a string or list from others (`+`, `replace`, `join`, `format`,
 //!   `split`, `quote`) and every loop's result passes through [`SIZES`], which fails on a
 //!   string over [`MAX_STRING_BYTES`] or a list over [`MAX_LIST_ELEMENTS`].
@@ -22,7 +22,7 @@
 use std::cell::Cell;
 
 use cel::common::ast::{operators, CallExpr, EntryExpr, Expr};
-use cel::common::types::{CelList, CelMap, CelString};
+use cel::common::types::{CelList, CelString};
 use cel::common::value::CowVal;
 use cel::context::Context;
 use cel::{ExecutionError, FunctionContext, IdedExpr, Value};
@@ -34,7 +34,7 @@ pub const MAX_STRING_BYTES: usize = 8 * 1024;
 /// The longest list an evaluation may build.
 pub const MAX_LIST_ELEMENTS: usize = 10_000;
 
-/// The function every loop range passes through (not callable from rules: not declared).
+/// The function every loop iteration passes through (not callable from rules: not declared).
 const LOOPS: &str = "@loop_budget";
 /// The function every built string or list passes through.
 const SIZES: &str = "@size_budget";
@@ -80,7 +80,7 @@ impl Breach {
         match self {
             Breach::Loops => ExecutionError::function_error(
                 "budget",
-                format!("the condition's loops range over more than {MAX_ITERATIONS} elements, the limit of one evaluation (a loop counts its whole list)"),
+                format!("the condition's loops ran over {MAX_ITERATIONS} iterations, the limit of one evaluation"),
             ),
             Breach::String(bytes) => ExecutionError::function_error(
                 "budget",
@@ -129,14 +129,18 @@ fn rewrite(expr: &mut IdedExpr) {
             }
         }
         Expr::Comprehension(loop_) => {
-            // The loop's own step (`@result + [x]` for `map`) is left as the parser made it:
-            // the interpreter recognises that shape to append in place.
             rewrite(&mut loop_.iter_range);
-            wrap(LOOPS, &mut loop_.iter_range);
-            rewrite_step(&mut loop_.loop_step);
-            rewrite(&mut loop_.loop_cond);
             rewrite(&mut loop_.accu_init);
             rewrite(&mut loop_.result);
+            rewrite(&mut loop_.loop_cond);
+            // `map` and `filter` append to their result (`@result + [x]`, maybe behind a
+            // condition), a shape the interpreter recognises to append in place: the count
+            // goes inside it. Other loops (`all`, `exists`, `exists_one`) test their condition
+            // before each element: the count goes there.
+            if !count_appending_step(&loop_.accu_var, &mut loop_.loop_step) {
+                rewrite(&mut loop_.loop_step);
+                wrap(LOOPS, &mut loop_.loop_cond);
+            }
             wrap(SIZES, expr);
         }
         Expr::List(list) => list.elements.iter_mut().for_each(rewrite),
@@ -160,21 +164,53 @@ fn rewrite(expr: &mut IdedExpr) {
     }
 }
 
-/// A loop step: the user's expressions inside it are rewritten, the accumulation kept.
-fn rewrite_step(step: &mut IdedExpr) {
+/// A `map` or `filter` step, `@result + [x]` or `cond ? @result + [x] : @result`: its
+/// expressions rewritten and each run counted (through `cond`, else `x`), its shape kept.
+/// `false` for any other step.
+fn count_appending_step(accumulator: &str, step: &mut IdedExpr) -> bool {
+    let is_accumulator = |e: &IdedExpr| matches!(&e.expr, Expr::Ident(name) if name == accumulator);
     match &mut step.expr {
-        Expr::Call(call)
-            if call.func_name == operators::ADD || call.func_name == operators::CONDITIONAL =>
-        {
-            for arg in &mut call.args {
-                match &mut arg.expr {
-                    Expr::List(list) => list.elements.iter_mut().for_each(rewrite),
-                    Expr::Ident(_) => {}
-                    _ => rewrite_step(arg),
+        Expr::Call(call) if call.func_name == operators::CONDITIONAL && call.target.is_none() => {
+            match call.args.as_mut_slice() {
+                [guard, then, otherwise] if is_accumulator(otherwise) => {
+                    let Some(items) = appended_items(accumulator, then) else {
+                        return false;
+                    };
+                    items.iter_mut().for_each(rewrite);
+                    rewrite(guard);
+                    wrap(LOOPS, guard);
+                    true
                 }
+                _ => false,
             }
         }
-        _ => rewrite(step),
+        _ => match appended_items(accumulator, step) {
+            Some(items) => {
+                items.iter_mut().for_each(rewrite);
+                items.iter_mut().for_each(|item| wrap(LOOPS, item));
+                true
+            }
+            None => false,
+        },
+    }
+}
+
+/// The `[x]` of `@result + [x]`.
+fn appended_items<'e>(accumulator: &str, step: &'e mut IdedExpr) -> Option<&'e mut Vec<IdedExpr>> {
+    let Expr::Call(call) = &mut step.expr else {
+        return None;
+    };
+    if call.func_name != operators::ADD || call.target.is_some() {
+        return None;
+    }
+    match call.args.as_mut_slice() {
+        [lhs, rhs] if matches!(&lhs.expr, Expr::Ident(name) if name == accumulator) => {
+            match &mut rhs.expr {
+                Expr::List(list) => Some(&mut list.elements),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 
@@ -198,23 +234,15 @@ pub fn register(ctx: &mut Context<'static, 'static>) {
 }
 
 fn count_loop<'c, 'a>(ftx: &mut FunctionContext<'c, 'a>) -> Result<CowVal<'c, 'a>, ExecutionError> {
-    let range = ftx.args.remove(0);
-    let length = if let Some(list) = range.downcast_ref::<CelList>() {
-        list.inner().len()
-    } else if let Some(map) = range.downcast_ref::<CelMap>() {
-        map.inner().len()
-    } else {
-        0
-    };
     let total = ITERATIONS.with(|count| {
-        let total = count.get().saturating_add(length as u64);
+        let total = count.get() + 1;
         count.set(total);
         total
     });
     if total > MAX_ITERATIONS {
         return Err(Breach::Loops.fail());
     }
-    Ok(range)
+    Ok(ftx.args.remove(0))
 }
 
 fn measure<'c, 'a>(ftx: &mut FunctionContext<'c, 'a>) -> Result<CowVal<'c, 'a>, ExecutionError> {
@@ -273,6 +301,18 @@ mod tests {
             let (plain, budgeted) = both(source);
             assert_eq!(plain, budgeted, "{source}");
         }
+        // Loops that stop early count what they ran: about 5,250 iterations, not 101 × 101.
+        let items: Vec<String> = (0..=100).map(|i| i.to_string()).collect();
+        let list = format!("[{}]", items.join(","));
+        let (plain, budgeted) = both(&format!("{list}.all(a, {list}.exists(b, b == a))"));
+        assert_eq!(
+            (plain, budgeted),
+            (Ok(Value::Bool(true)), Ok(Value::Bool(true)))
+        );
+        let (_, budgeted) = both(&format!(
+            "{list}.filter(a, a > 50).map(a, {list}.exists_one(b, b == a)).all(x, x)"
+        ));
+        assert_eq!(budgeted, Ok(Value::Bool(true)));
         let items: Vec<String> = (0..5_000).map(|i| i.to_string()).collect();
         let (_, big) = both(&format!(
             "[{}].map(x, x + 1).size() == 5000",
@@ -295,7 +335,7 @@ mod tests {
         let (plain, budgeted) = both(&format!("{list}.all(a, {list}.all(b, a >= 0)) || true"));
         assert_eq!(plain, Ok(Value::Bool(true)));
         let error = budgeted.unwrap_err().to_string();
-        assert!(error.contains("more than 10000 elements"), "{error}");
+        assert!(error.contains("over 10000 iterations"), "{error}");
         let (_, budgeted) = both(&format!(
             "size({list}.map(a, '{}').join('')) > 0 || true",
             "y".repeat(50)
