@@ -26,6 +26,9 @@ pub(crate) struct Texts {
 pub struct SharedTexts {
     /// Whether the texts are redacted (`--redact`): only reports of the same setting use them.
     pub(crate) redact: bool,
+    /// The address of the findings they were worked out from: texts of another scan are
+    /// never shown.
+    findings: usize,
     /// Per finding, the index of its texts in `texts`; [`NONE`] for PASS findings.
     index: Vec<u32>,
     texts: Vec<Texts>,
@@ -80,6 +83,7 @@ impl SharedTexts {
             .collect();
         Some(SharedTexts {
             redact,
+            findings: scan.findings.as_ptr() as usize,
             index,
             texts,
         })
@@ -87,6 +91,11 @@ impl SharedTexts {
 
     /// The texts of `finding`, if it is one of `scan`'s findings and not a PASS.
     pub(crate) fn get(&self, scan: &Scan, finding: &Finding) -> Option<&Texts> {
+        if scan.findings.as_ptr() as usize != self.findings
+            || scan.findings.len() != self.index.len()
+        {
+            return None;
+        }
         // The finding's place in the scan, from its address: views hold a reference, not an
         // index, and the address is checked before it is used.
         let offset = (finding as *const Finding as usize)
