@@ -29,7 +29,8 @@ use cel::{ExecutionError, FunctionContext, IdedExpr, Value};
 
 /// Loop iterations one evaluation may run, all loops together.
 pub const MAX_ITERATIONS: u64 = 10_000;
-/// The longest string an evaluation may build, in bytes (twice the longest field or literal).
+/// The longest string an evaluation may build, in bytes (twice a field or literal of the
+/// longest accepted, 4,096 characters, in ASCII).
 pub const MAX_STRING_BYTES: usize = 8 * 1024;
 /// The longest list an evaluation may build.
 pub const MAX_LIST_ELEMENTS: usize = 10_000;
