@@ -303,6 +303,14 @@ fn fields_of(
     })
 }
 
+/// What a failing slot is probed with: its desired contact, or the [`reference`] contact of its
+/// type (which depends only on the slot's contact, so slots with the same contact share it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum ProbeWith<'a> {
+    Desired(&'a AlternateContact),
+    Reference,
+}
+
 /// A contact that passes the built-in rules, for finding which fields of a failing contact are
 /// at fault when no desired contact is configured (it is never printed): a team name and role,
 /// a role address at the organization's expected domain, a dialable number.
@@ -367,7 +375,7 @@ impl Remedies {
         // same contact, candidate values and suspects are probed once, on the first of them,
         // and share its remedy. (Rules reading the account see that first account; the probe
         // values, a desired or a reference contact, are no account's root email.)
-        let mut groups: HashMap<(ContactType, &AlternateContact, AlternateContact, Fields), u32> =
+        let mut groups: HashMap<(ContactType, &AlternateContact, ProbeWith, Fields), u32> =
             HashMap::new();
         let empty = AlternateContact::default();
         for (index, contact_type, suspected) in keys {
@@ -384,26 +392,24 @@ impl Remedies {
                 .desired
                 .as_ref()
                 .map(|d| d.resolve(account, None, contact_type));
-            let (probe_with, fill, unfilled) = match desired {
+            let (probe, fill, unfilled) = match desired {
                 Some(Desired::Contact { contact, .. }) => {
-                    (contact.clone(), true, Unfilled::DesiredFails)
+                    (ProbeWith::Desired(contact), true, Unfilled::DesiredFails)
                 }
-                Some(Desired::OuUnknown(_)) => (
-                    reference(scan, contact_type, current),
-                    false,
-                    Unfilled::OuUnknown,
-                ),
-                Some(Desired::Unset) | None => (
-                    reference(scan, contact_type, current),
-                    false,
-                    Unfilled::NotConfigured,
-                ),
+                Some(Desired::OuUnknown(_)) => (ProbeWith::Reference, false, Unfilled::OuUnknown),
+                Some(Desired::Unset) | None => {
+                    (ProbeWith::Reference, false, Unfilled::NotConfigured)
+                }
             };
-            let key = (contact_type, current, probe_with.clone(), suspect);
+            let key = (contact_type, current, probe, suspect);
             if let Some(&remedy) = groups.get(&key) {
                 remedies.by_slot[slot_index(index, contact_type)] = Some(remedy);
                 continue;
             }
+            let probe_with = match probe {
+                ProbeWith::Desired(contact) => contact.clone(),
+                ProbeWith::Reference => reference(scan, contact_type, current),
+            };
             let remedy = remedies.remedies.len() as u32;
             groups.insert(key, remedy);
             remedies.by_slot[slot_index(index, contact_type)] = Some(remedy);
