@@ -6,6 +6,8 @@ use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 
+use serde::Serialize;
+
 use crate::error::InputError;
 
 /// The three alternate contact types of the AWS Account Management API.
@@ -109,8 +111,11 @@ impl ContactField {
     }
 }
 
-/// A registered alternate contact. Absent fields read as the empty string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+/// A registered alternate contact. Absent fields read as the empty string. Serialised with
+/// the Account Management API's field names (`Name`, `EmailAddress`, ...), as the fix plan and
+/// the audit log show it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct AlternateContact {
     pub name: String,
     pub title: String,

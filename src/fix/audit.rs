@@ -8,27 +8,6 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::inventory::{AlternateContact, ContactType};
 
-/// A contact as the Account Management API spells its fields.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct Contact<'a> {
-    name: &'a str,
-    title: &'a str,
-    email_address: &'a str,
-    phone_number: &'a str,
-}
-
-impl<'a> From<&'a AlternateContact> for Contact<'a> {
-    fn from(c: &'a AlternateContact) -> Self {
-        Contact {
-            name: &c.name,
-            title: &c.title,
-            email_address: &c.email_address,
-            phone_number: &c.phone_number,
-        }
-    }
-}
-
 /// One line of the log.
 #[derive(Debug, Serialize)]
 struct Line<'a> {
@@ -41,9 +20,9 @@ struct Line<'a> {
     #[serde(rename = "type")]
     contact_type: &'a str,
     /// The contact read before the plan; `null` when none was registered.
-    before: Option<Contact<'a>>,
+    before: Option<&'a AlternateContact>,
     /// The contact written.
-    after: Contact<'a>,
+    after: &'a AlternateContact,
     /// `applied` (written, read back equal), `failed`, `mismatch` (read back different),
     /// `unverified` (written, not read back).
     outcome: &'a str,
@@ -52,7 +31,7 @@ struct Line<'a> {
     error: Option<&'a str>,
     /// What GetAlternateContact answered after a mismatch (`null`: no contact).
     #[serde(skip_serializing_if = "Option::is_none")]
-    read_back: Option<Option<Contact<'a>>>,
+    read_back: Option<Option<&'a AlternateContact>>,
 }
 
 /// What one write left behind, for its line.
@@ -93,11 +72,11 @@ impl AuditLog {
             caller: entry.caller,
             account: entry.account,
             contact_type: entry.contact_type.as_str(),
-            before: entry.before.map(Contact::from),
-            after: Contact::from(entry.after),
+            before: entry.before,
+            after: entry.after,
             outcome: entry.outcome,
             error: entry.error,
-            read_back: entry.read_back.map(|c| c.map(Contact::from)),
+            read_back: entry.read_back,
         };
         let mut text = serde_json::to_string(&line).map_err(|e| Error::Io {
             what: format!("cannot write the audit log {}", self.name),

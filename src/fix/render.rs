@@ -159,27 +159,6 @@ pub fn write_outcomes(
     )
 }
 
-/// A contact with the API's field names.
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct Contact<'a> {
-    name: &'a str,
-    title: &'a str,
-    email_address: &'a str,
-    phone_number: &'a str,
-}
-
-impl<'a> From<&'a AlternateContact> for Contact<'a> {
-    fn from(c: &'a AlternateContact) -> Self {
-        Contact {
-            name: &c.name,
-            title: &c.title,
-            email_address: &c.email_address,
-            phone_number: &c.phone_number,
-        }
-    }
-}
-
 #[derive(Serialize)]
 struct Change<'a> {
     field: &'static str,
@@ -195,8 +174,8 @@ struct JsonItem<'a> {
     action: &'static str,
     reason: &'a str,
     desired_from: Option<String>,
-    before: Option<Contact<'a>>,
-    after: Option<Contact<'a>>,
+    before: Option<&'a AlternateContact>,
+    after: Option<&'a AlternateContact>,
     changes: Vec<Change<'a>>,
     /// After `--apply`, for the items that write.
     outcome: Option<&'static str>,
@@ -255,8 +234,8 @@ fn json_item<'a>(
         action: item.action.as_str(),
         reason: &item.reason,
         desired_from: item.source.map(|s| s.to_string()),
-        before: item.before.as_ref().map(Contact::from),
-        after: item.after.as_ref().map(Contact::from),
+        before: item.before.as_ref(),
+        after: item.after.as_ref(),
         changes: if item.action.writes() {
             item.changes()
                 .into_iter()
