@@ -221,8 +221,10 @@ impl Expanded {
     }
 }
 
-/// A variable a `for` expression binds, in a chain.
+/// The variables one iteration of a `for` binds (its value, and its key when it names one),
+/// in a chain.
 struct Binding<'a> {
+    key: Option<(&'a str, Value)>,
     name: &'a str,
     value: Value,
     parent: Option<&'a Binding<'a>>,
@@ -374,6 +376,11 @@ impl<'a> Scope<'a> {
             if b.name == name {
                 return Some(&b.value);
             }
+            if let Some((key_name, key)) = &b.key {
+                if *key_name == name {
+                    return Some(key);
+                }
+            }
             binding = b.parent;
         }
         None
@@ -522,23 +529,14 @@ impl<'a> Scope<'a> {
                         let collection = self.eval(&f.collection_expr)?;
                         let key_var = f.key_var.as_ref().map(|k| k.as_str());
                         for (key, value) in self.pairs(collection)? {
-                            let key_binding;
-                            let mut parent = self.bindings;
-                            if let Some(name) = key_var {
-                                key_binding = Binding {
-                                    name,
-                                    value: key,
-                                    parent,
-                                };
-                                parent = Some(&key_binding);
-                            }
-                            let value_binding = Binding {
+                            let binding = Binding {
+                                key: key_var.map(|name| (name, key)),
                                 name: f.value_var.as_str(),
                                 value,
-                                parent,
+                                parent: self.bindings,
                             };
                             let inner = Scope {
-                                bindings: Some(&value_binding),
+                                bindings: Some(&binding),
                                 ..*self
                             };
                             if let Some(unknown) = inner.render(&f.template, out)? {
@@ -581,23 +579,14 @@ impl<'a> Scope<'a> {
         let mut object: BTreeMap<String, Value> = BTreeMap::new();
         let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         for (key, value) in self.pairs(collection)? {
-            let key_binding;
-            let mut parent = self.bindings;
-            if let Some(name) = key_var {
-                key_binding = Binding {
-                    name,
-                    value: key,
-                    parent,
-                };
-                parent = Some(&key_binding);
-            }
-            let value_binding = Binding {
+            let binding = Binding {
+                key: key_var.map(|name| (name, key)),
                 name: f.intro.value_var.as_str(),
                 value,
-                parent,
+                parent: self.bindings,
             };
             let inner = Scope {
-                bindings: Some(&value_binding),
+                bindings: Some(&binding),
                 ..*self
             };
             if let Some(condition) = &f.cond {
