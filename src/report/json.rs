@@ -10,7 +10,7 @@ use crate::engine::rule::{Rule, Scope};
 use crate::finding::Status;
 use crate::inventory::{is_account_id, Account, ContactType};
 use crate::report::redact::Redactor;
-use crate::report::Options;
+use crate::report::{Options, WaiverView};
 use crate::scan::{FindingView, Scan};
 
 #[derive(Serialize)]
@@ -37,13 +37,6 @@ struct Skipped<'a> {
 }
 
 #[derive(Serialize)]
-struct Waiver<'a> {
-    reason: Cow<'a, str>,
-    owner: Cow<'a, str>,
-    expires: &'a str,
-}
-
-#[derive(Serialize)]
 struct Finding<'a> {
     id: String,
     rule_id: &'a str,
@@ -58,7 +51,7 @@ struct Finding<'a> {
     evidence: Option<Cow<'a, str>>,
     /// `null` on PASS findings (there is nothing to fix) and for rules without one.
     remediation: Option<Cow<'a, str>>,
-    waiver: Option<Waiver<'a>>,
+    waiver: Option<WaiverView<'a>>,
     /// Serialised once per rule.
     compliance: &'a RawValue,
 }
@@ -85,11 +78,7 @@ fn finding<'a>(
         message: super::located(view, redactor.message(view)),
         evidence: redactor.evidence(view),
         remediation: redactor.remediation(view),
-        waiver: view.waiver().map(|w| Waiver {
-            reason: redactor.text(&w.reason),
-            owner: redactor.text(&w.owner),
-            expires: &w.expires,
-        }),
+        waiver: WaiverView::of(view, redactor),
         compliance,
     }
 }

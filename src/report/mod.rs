@@ -20,7 +20,10 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 use std::str::FromStr;
 
+use serde::Serialize;
+
 use crate::finding::{Severity, Status};
+use crate::report::redact::Redactor;
 use crate::scan::{FindingView, Scan};
 
 /// Options reporters honour.
@@ -119,6 +122,25 @@ pub fn warning(format: Format, scan: &Scan, options: &Options) -> Option<String>
     match format {
         Format::Sarif => sarif::warning(scan, options),
         _ => None,
+    }
+}
+
+/// A WAIVED finding's waiver as the JSON and OCSF reports carry it, redacted as asked.
+#[derive(Serialize)]
+pub(crate) struct WaiverView<'a> {
+    reason: Cow<'a, str>,
+    owner: Cow<'a, str>,
+    expires: &'a str,
+}
+
+impl<'a> WaiverView<'a> {
+    /// The waiver of `view`, if it has one.
+    pub(crate) fn of(view: &FindingView<'a>, redactor: &Redactor) -> Option<Self> {
+        view.waiver().map(|w| WaiverView {
+            reason: redactor.text(&w.reason),
+            owner: redactor.text(&w.owner),
+            expires: &w.expires,
+        })
     }
 }
 

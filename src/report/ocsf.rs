@@ -17,7 +17,7 @@ use crate::finding::{Severity, Status};
 use crate::inventory::is_account_id;
 use crate::report::asff::ID_PREFIX;
 use crate::report::redact::Redactor;
-use crate::report::Options;
+use crate::report::{Options, WaiverView};
 use crate::scan::{FindingView, Scan};
 
 /// The OCSF schema version the events follow.
@@ -119,13 +119,6 @@ struct Remediation {
     desc: String,
 }
 
-#[derive(Serialize)]
-struct Waiver<'a> {
-    reason: Cow<'a, str>,
-    owner: Cow<'a, str>,
-    expires: &'a str,
-}
-
 /// What OCSF has no attribute for.
 #[derive(Serialize)]
 struct Unmapped<'a> {
@@ -135,7 +128,7 @@ struct Unmapped<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     evidence: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    waiver: Option<Waiver<'a>>,
+    waiver: Option<WaiverView<'a>>,
 }
 
 /// One Compliance Finding event.
@@ -248,11 +241,7 @@ fn event<'a>(view: &FindingView<'a>, time: i64, redactor: &'a Redactor) -> Event
             rule_id: &rule.id,
             contact_type: view.finding.contact_type.map(|t| t.as_str()),
             evidence: redactor.evidence(view),
-            waiver: view.waiver().map(|w| Waiver {
-                reason: redactor.text(&w.reason),
-                owner: redactor.text(&w.owner),
-                expires: &w.expires,
-            }),
+            waiver: WaiverView::of(view, redactor),
         },
         message,
     }
