@@ -246,6 +246,24 @@ impl Scan {
     }
 }
 
+/// A scan of the snapshot `text` with the built-in rules, in us-east-1 at a fixed time: what
+/// the reporters' unit tests render.
+#[cfg(test)]
+pub(crate) fn scan_of_snapshot(text: &[u8]) -> Scan {
+    let inventory = crate::source::snapshot::parse("test.json", text).unwrap();
+    let options = ScanOptions::for_snapshot(
+        std::path::Path::new("test.json"),
+        &inventory,
+        "us-east-1".to_string(),
+        "2026-11-23T12:00:00Z".to_string(),
+    );
+    Scan::run(
+        inventory,
+        crate::engine::RuleSet::load(None).unwrap(),
+        options,
+    )
+}
+
 /// One finding with its rule and account resolved, its texts rendered on demand.
 #[derive(Clone, Copy)]
 pub struct FindingView<'a> {

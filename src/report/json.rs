@@ -251,10 +251,7 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::RuleSet;
-    use crate::scan::ScanOptions;
-    use crate::source::snapshot;
-    use std::path::Path;
+    use crate::scan::scan_of_snapshot;
 
     /// Accounts whose names need escaping, with contacts that pass and fail.
     const SNAPSHOT: &str = r#"{"SchemaVersion": "contactscan/snapshot/v1", "Accounts": [
@@ -268,14 +265,7 @@ mod tests {
 
     #[test]
     fn pass_templates_render_what_serde_renders() {
-        let inventory = snapshot::parse("test.json", SNAPSHOT.as_bytes()).unwrap();
-        let options = ScanOptions::for_snapshot(
-            Path::new("test.json"),
-            &inventory,
-            "us-east-1".to_string(),
-            "2026-11-23T12:00:00Z".to_string(),
-        );
-        let scan = Scan::run(inventory, RuleSet::load(None).unwrap(), options);
+        let scan = scan_of_snapshot(SNAPSHOT.as_bytes());
         for redact in [false, true] {
             let options = Options {
                 redact,

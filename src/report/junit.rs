@@ -353,10 +353,7 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::RuleSet;
-    use crate::scan::ScanOptions;
-    use crate::source::snapshot;
-    use std::path::Path;
+    use crate::scan::scan_of_snapshot;
 
     #[test]
     fn xml_text_hands_back_only_what_xml_string_would_keep() {
@@ -382,14 +379,7 @@ mod tests {
              "AlternateContacts": [{"AlternateContactType": "SECURITY", "Name": "SOC",
                "Title": "SOC", "EmailAddress": "soc@corp.com", "PhoneNumber": "+1 206 266 1000"}]},
             {"Id": "222222222222"}]}"#;
-        let inventory = snapshot::parse("test.json", text.as_bytes()).unwrap();
-        let options = ScanOptions::for_snapshot(
-            Path::new("test.json"),
-            &inventory,
-            "us-east-1".to_string(),
-            "2026-11-23T12:00:00Z".to_string(),
-        );
-        let scan = Scan::run(inventory, RuleSet::load(None).unwrap(), options);
+        let scan = scan_of_snapshot(text.as_bytes());
         let options = Options::default();
         let redactor = Redactor::for_scan(&scan, &options);
         let mut passes = 0;

@@ -113,24 +113,14 @@ impl SharedTexts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::RuleSet;
     use crate::report::Options;
-    use crate::scan::ScanOptions;
-    use crate::source::snapshot;
-    use std::path::Path;
+    use crate::scan::scan_of_snapshot;
     use std::sync::Arc;
 
     #[test]
     fn shared_texts_are_the_texts_each_report_would_work_out() {
         let text = std::fs::read("fixtures/demo-org.json").unwrap();
-        let inventory = snapshot::parse("demo-org.json", &text).unwrap();
-        let options = ScanOptions::for_snapshot(
-            Path::new("demo-org.json"),
-            &inventory,
-            "us-east-1".to_string(),
-            "2026-11-23T12:00:00Z".to_string(),
-        );
-        let scan = Scan::run(inventory, RuleSet::load(None).unwrap(), options);
+        let scan = scan_of_snapshot(&text);
         for redact in [false, true] {
             let alone = Options {
                 redact,
