@@ -21,7 +21,7 @@
 
 use std::cell::Cell;
 
-use cel::common::ast::{operators, CallExpr, EntryExpr, Expr};
+use cel::common::ast::{operators, CallExpr, EntryExpr, Expr, MapExpr, StructExpr};
 use cel::common::types::{CelList, CelString};
 use cel::common::value::CowVal;
 use cel::context::Context;
@@ -145,18 +145,14 @@ fn rewrite(expr: &mut IdedExpr) {
             wrap(SIZES, expr);
         }
         Expr::List(list) => list.elements.iter_mut().for_each(rewrite),
-        Expr::Map(map) => {
-            for entry in &mut map.entries {
-                if let EntryExpr::MapEntry(entry) = &mut entry.expr {
-                    rewrite(&mut entry.key);
-                    rewrite(&mut entry.value);
-                }
-            }
-        }
-        Expr::Struct(fields) => {
-            for entry in &mut fields.entries {
-                if let EntryExpr::StructField(field) = &mut entry.expr {
-                    rewrite(&mut field.value);
+        Expr::Map(MapExpr { entries }) | Expr::Struct(StructExpr { entries, .. }) => {
+            for entry in entries {
+                match &mut entry.expr {
+                    EntryExpr::MapEntry(entry) => {
+                        rewrite(&mut entry.key);
+                        rewrite(&mut entry.value);
+                    }
+                    EntryExpr::StructField(field) => rewrite(&mut field.value),
                 }
             }
         }

@@ -4,7 +4,7 @@
 //! make evaluation deep, long or large are refused up front, and the threads that evaluate rules
 //! get a stack that holds the deepest expression these limits let through.
 
-use cel::common::ast::{EntryExpr, Expr, LiteralValue};
+use cel::common::ast::{EntryExpr, Expr, LiteralValue, MapExpr, StructExpr};
 use cel::IdedExpr;
 
 /// Operators, calls, selections and indices an expression may have (counted in its text).
@@ -132,21 +132,9 @@ pub fn check_expression(root: &IdedExpr) -> Result<(), String> {
                     pending.push((element, next, loops, growing));
                 }
             }
-            Expr::Map(map) => {
-                literal_size(map.entries.len())?;
-                for entry in &map.entries {
-                    match &entry.expr {
-                        EntryExpr::MapEntry(e) => {
-                            pending.push((&e.key, next, loops, growing));
-                            pending.push((&e.value, next, loops, growing));
-                        }
-                        EntryExpr::StructField(f) => pending.push((&f.value, next, loops, growing)),
-                    }
-                }
-            }
-            Expr::Struct(s) => {
-                literal_size(s.entries.len())?;
-                for entry in &s.entries {
+            Expr::Map(MapExpr { entries }) | Expr::Struct(StructExpr { entries, .. }) => {
+                literal_size(entries.len())?;
+                for entry in entries {
                     match &entry.expr {
                         EntryExpr::MapEntry(e) => {
                             pending.push((&e.key, next, loops, growing));
