@@ -6,12 +6,13 @@
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::sync::OnceLock;
 
 use cel::objects::{Key, Map};
 use cel::{Context, Env, Value};
-use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::engine::functions::{param_to_cel, root_context};
 use crate::engine::org::OrgFacts;
@@ -22,7 +23,7 @@ use crate::finding::{ErrorCause, Finding, Status};
 use crate::inventory::{Account, ContactType, Inventory, Slot, NOT_KNOWN_YET};
 
 /// Entries a memo keeps per rule before it stops growing.
-const MEMO_LIMIT: usize = 100_000;
+const MEMO_LIMIT: usize = 30_000;
 
 #[derive(Debug, Clone)]
 enum Outcome {
@@ -37,6 +38,10 @@ enum Outcome {
     Unknown(Arc<str>),
 }
 
+/// Accounts a thread takes at a time: small enough that both threads finish together, large
+/// enough that taking one costs nothing.
+const ACCOUNTS_PER_CHUNK: usize = 512;
+
 /// Evaluates `rules` on the active accounts of `inventory`, in account order.
 pub fn evaluate(
     rules: &[Rule],
@@ -46,55 +51,55 @@ pub fn evaluate(
 ) -> Vec<Finding> {
     let params: Vec<Value> = rules.iter().map(params_value).collect();
     let org_value = org_value(org);
-    // Large chunks, each with its own evaluator, so each memo serves many accounts.
-    let chunk = inventory
-        .accounts
-        .len()
-        .div_ceil(4 * pool().current_num_threads())
-        .max(256);
-    let per_chunk: Vec<Vec<Finding>> = pool().install(|| {
-        inventory
-            .accounts
-            .par_chunks(chunk)
-            .enumerate()
-            .map(|(chunk_index, accounts)| {
-                let root = root_context(env);
-                let mut evaluator = Evaluator {
-                    scopes: rules
-                        .iter()
-                        .zip(&params)
-                        .map(|(rule, params)| rule_scope(&root, rule, params, &org_value))
-                        .collect(),
-                    memo: vec![HashMap::new(); rules.len()],
-                    slot_ids: HashMap::new(),
-                };
-                let mut findings = Vec::new();
-                for (offset, account) in accounts.iter().enumerate() {
-                    if !account.is_active() {
-                        continue;
-                    }
-                    let slots = evaluator.intern(account);
-                    let values = AccountValues::default();
-                    for (rule_index, rule) in rules.iter().enumerate() {
-                        let on = On {
-                            rule_index,
-                            rule,
-                            account_index: chunk_index * chunk + offset,
-                            account,
-                            values: &values,
-                            slots,
-                        };
-                        evaluator.rule_on_account(&on, &mut findings);
-                    }
+    let chunks: Vec<&[Account]> = inventory.accounts.chunks(ACCOUNTS_PER_CHUNK).collect();
+    let next_chunk = AtomicUsize::new(0);
+    // One evaluator per thread, whose memo serves every chunk the thread takes: a contact
+    // repeated across the organization is evaluated once per thread, not once per chunk.
+    let per_thread: Vec<Vec<(usize, Vec<Finding>)>> = pool().broadcast(|_| {
+        let root = root_context(env);
+        let mut evaluator = Evaluator {
+            scopes: rules
+                .iter()
+                .zip(&params)
+                .map(|(rule, params)| rule_scope(&root, rule, params, &org_value))
+                .collect(),
+            memo: vec![FxHashMap::default(); rules.len()],
+            slot_ids: HashMap::new(),
+        };
+        let mut done = Vec::new();
+        loop {
+            let chunk_index = next_chunk.fetch_add(1, Ordering::Relaxed);
+            let Some(accounts) = chunks.get(chunk_index) else {
+                return done;
+            };
+            let mut findings = Vec::new();
+            for (offset, account) in accounts.iter().enumerate() {
+                if !account.is_active() {
+                    continue;
                 }
-                findings
-            })
-            .collect()
+                let slots = evaluator.intern(account);
+                let values = AccountValues::default();
+                for (rule_index, rule) in rules.iter().enumerate() {
+                    let on = On {
+                        rule_index,
+                        rule,
+                        account_index: chunk_index * ACCOUNTS_PER_CHUNK + offset,
+                        account,
+                        values: &values,
+                        slots,
+                    };
+                    evaluator.rule_on_account(&on, &mut findings);
+                }
+            }
+            done.push((chunk_index, findings));
+        }
     });
-    let mut findings = Vec::with_capacity(per_chunk.iter().map(Vec::len).sum());
-    per_chunk
-        .into_iter()
-        .for_each(|mut chunk| findings.append(&mut chunk));
+    let mut per_chunk: Vec<(usize, Vec<Finding>)> = per_thread.into_iter().flatten().collect();
+    per_chunk.sort_unstable_by_key(|(chunk_index, _)| *chunk_index);
+    let mut findings = Vec::with_capacity(per_chunk.iter().map(|(_, f)| f.len()).sum());
+    for (_, mut chunk) in per_chunk {
+        findings.append(&mut chunk);
+    }
     findings
 }
 
@@ -177,7 +182,8 @@ struct On<'r, 'a> {
 
 struct Evaluator<'p, 'a> {
     scopes: Vec<Context<'p, 'static>>,
-    memo: Vec<HashMap<MemoKey, Outcome>>,
+    /// Outcomes per rule; the keys are small integers, hashed with Fx rather than SipHash.
+    memo: Vec<FxHashMap<MemoKey, Outcome>>,
     /// Distinct slots (type and value) seen so far, so that a memo key is a few integers.
     slot_ids: HashMap<(ContactType, &'a Slot), usize>,
 }
@@ -407,5 +413,77 @@ fn run(rule: &Rule, scope: &Context) -> Outcome {
             },
         },
         Err(why) => Outcome::Error(why),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ACCOUNTS_PER_CHUNK;
+    use crate::finding::Status;
+    use crate::scan::scan_of_snapshot;
+
+    /// Accounts over several chunks, whose contacts repeat (memo hits on both threads) and
+    /// whose root emails differ (a rule that reads `account` on each).
+    #[test]
+    fn findings_come_in_account_order_with_each_accounts_own_verdict() {
+        let n = 3 * ACCOUNTS_PER_CHUNK + 7;
+        let accounts: Vec<serde_json::Value> = (0..n)
+            .map(|i| {
+                let root = format!("root+{i}@corp.example");
+                let security = match i % 3 {
+                    0 => root.clone(),
+                    1 => format!("sec.team{}@gmail.com", i % 5),
+                    _ => "security@corp.example".to_string(),
+                };
+                serde_json::json!({
+                    "Id": format!("{:012}", 100_000_000_000u64 + i as u64),
+                    "Name": format!("acct-{i}"),
+                    "Email": root,
+                    "State": "ACTIVE",
+                    "AlternateContacts": [{
+                        "AlternateContactType": "SECURITY", "Name": "Security Operations",
+                        "Title": "SOC", "EmailAddress": security, "PhoneNumber": "+1 206 266 1000"
+                    }]
+                })
+            })
+            .collect();
+        let snapshot = serde_json::json!({
+            "SchemaVersion": "contactscan/snapshot/v1",
+            "CollectedAt": "2026-11-23T12:00:00Z",
+            "Organization": { "Id": "o-test000000", "ManagementAccountId": "100000000000" },
+            "Accounts": accounts,
+        });
+        let scan = scan_of_snapshot(&serde_json::to_vec(&snapshot).unwrap());
+        assert!(scan
+            .findings
+            .windows(2)
+            .all(|w| w[0].account <= w[1].account));
+        let status_of = |rule_id: &str, account: usize| {
+            let found: Vec<Status> = scan
+                .views()
+                .filter(|v| v.rule.id == rule_id && v.finding.account == account)
+                .map(|v| v.status())
+                .collect();
+            assert_eq!(found.len(), 1, "{rule_id} on account {account}");
+            found[0]
+        };
+        for i in 0..n {
+            let root_again = if i % 3 == 0 {
+                Status::Fail
+            } else {
+                Status::Pass
+            };
+            let freemail = if i % 3 == 1 {
+                Status::Fail
+            } else {
+                Status::Pass
+            };
+            assert_eq!(status_of("security-contact-not-root-email", i), root_again);
+            assert_eq!(
+                status_of("security-contact-freemail", i),
+                freemail,
+                "account {i}"
+            );
+        }
     }
 }
