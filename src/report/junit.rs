@@ -173,32 +173,74 @@ fn outcome(view: &FindingView<'_>, redactor: &Redactor) -> Option<Outcome> {
     }
 }
 
-/// A passing test case of one rule, `<testcase name="..." classname="<rule>"/>`, split around
-/// its name: the 2.8 million passing cases of a 100,000-account scan cost a few copies each.
-/// Byte for byte what [`write_case`] writes (a test checks it).
-struct PassTemplate {
+/// The test cases of one rule, split around what changes from one case to the next: the 2.8
+/// million cases of a 100,000-account scan cost a few copies each. A passing case is
+/// `<testcase name="..." classname="<rule>"/>`; a failing one adds its `<failure>`. Byte for
+/// byte what [`write_case`] writes (a test checks it).
+struct CaseTemplate {
     before_name: String,
     after_name: String,
+    before_failure: String,
 }
 
-impl PassTemplate {
-    fn new(rule_id: &str) -> PassTemplate {
+impl CaseTemplate {
+    fn new(rule_id: &str) -> CaseTemplate {
         let classname = quick_xml::escape::escape(rule_id);
-        PassTemplate {
+        let in_case = String::from_utf8_lossy(IN_CASE);
+        CaseTemplate {
             before_name: format!("{}<testcase name=\"", String::from_utf8_lossy(IN_SUITE)),
             after_name: format!("\" classname=\"{classname}\"/>"),
+            before_failure: format!("\" classname=\"{classname}\">{in_case}<failure message=\""),
         }
     }
 
-    /// Appends the case of an account (its escaped [`CasePrefix`]) and contact type.
-    fn render(&self, case_prefix: &str, contact_type: Option<ContactType>, out: &mut Vec<u8>) {
+    /// Appends `<testcase name="` and the name of the case of an account (its escaped
+    /// [`CasePrefix`]) and contact type.
+    fn name(&self, case_prefix: &str, contact_type: Option<ContactType>, out: &mut Vec<u8>) {
         out.extend_from_slice(self.before_name.as_bytes());
         out.extend_from_slice(case_prefix.as_bytes());
         if let Some(contact_type) = contact_type {
             out.push(b' ');
             out.extend_from_slice(contact_type.as_str().as_bytes());
         }
+    }
+
+    /// Appends a passing case.
+    fn pass(&self, case_prefix: &str, contact_type: Option<ContactType>, out: &mut Vec<u8>) {
+        self.name(case_prefix, contact_type, out);
         out.extend_from_slice(self.after_name.as_bytes());
+    }
+
+    /// Appends a failing case whose texts XML takes as they are (nearly all), escaping each
+    /// once; `false`, and nothing appended, when a text holds something to drop.
+    fn failure(
+        &self,
+        view: &FindingView<'_>,
+        case_prefix: &str,
+        redactor: &Redactor,
+        out: &mut Vec<u8>,
+    ) -> bool {
+        let message = super::located(view, redactor.message(view));
+        let fix = redactor.remediation(view).unwrap_or_else(|| {
+            Cow::Owned(format!("see `contactscan rules explain {}`", view.rule.id))
+        });
+        if matches!(xml_text(&message), Cow::Owned(_)) || matches!(xml_text(&fix), Cow::Owned(_)) {
+            return false;
+        }
+        self.name(case_prefix, view.finding.contact_type, out);
+        out.extend_from_slice(self.before_failure.as_bytes());
+        let message = quick_xml::escape::escape(message.as_ref());
+        out.extend_from_slice(message.as_bytes());
+        out.extend_from_slice(b"\" type=\"");
+        out.extend_from_slice(view.severity().label().as_bytes());
+        out.extend_from_slice(b"\">");
+        out.extend_from_slice(message.as_bytes());
+        out.extend_from_slice(b"\n\nHow to fix: ");
+        out.extend_from_slice(quick_xml::escape::escape(fix.as_ref()).as_bytes());
+        out.extend_from_slice(b"</failure>");
+        out.extend_from_slice(IN_SUITE);
+        out.extend_from_slice(b"</testcase>");
+        true
     }
 }
 
@@ -277,13 +319,15 @@ fn write_suite(
     }
     indent(&mut writer, IN_SUITE)?;
     writer.write_event(Event::End(BytesEnd::new("properties")))?;
-    let pass = PassTemplate::new(&rule.id);
+    let template = CaseTemplate::new(&rule.id);
     super::render::write_rendered(findings, &mut *out, |chunk, _, buffer| {
         for f in chunk {
             let prefix = &case_prefixes[f.account];
             if f.status == Status::Pass {
-                pass.render(&prefix.escaped, f.contact_type, buffer);
-            } else {
+                template.pass(&prefix.escaped, f.contact_type, buffer);
+            } else if f.status != Status::Fail
+                || !template.failure(&scan.view(f), &prefix.escaped, redactor, buffer)
+            {
                 let name = prefix.case_name(f.contact_type);
                 write_case(
                     &mut Writer::new(&mut *buffer),
@@ -373,30 +417,56 @@ mod tests {
     }
 
     #[test]
-    fn pass_template_renders_what_the_xml_writer_writes() {
+    fn case_template_renders_what_the_xml_writer_writes() {
         let text = r#"{"SchemaVersion": "contactscan/snapshot/v1", "Accounts": [
             {"Id": "111111111111", "Name": "quote \" ' <tag> & é \u001b[31m red \u0007",
              "AlternateContacts": [{"AlternateContactType": "SECURITY", "Name": "SOC",
                "Title": "SOC", "EmailAddress": "soc@corp.com", "PhoneNumber": "+1 206 266 1000"}]},
+            {"Id": "333333333333", "Name": "fails <&> \"quoted\"",
+             "AlternateContacts": [{"AlternateContactType": "SECURITY", "Name": "John Doe",
+               "Title": "", "EmailAddress": "john.o'neil@gmail.com", "PhoneNumber": "+1 206 555 0100"},
+               {"AlternateContactType": "BILLING", "Name": "Bill \u001b[31m red",
+               "Title": "AP", "EmailAddress": "billing@example.com", "PhoneNumber": "123"}]},
             {"Id": "222222222222"}]}"#;
         let scan = scan_of_snapshot(text.as_bytes());
         let options = Options::default();
         let redactor = Redactor::for_scan(&scan, &options);
-        let mut passes = 0;
-        for f in scan.findings.iter().filter(|f| f.status == Status::Pass) {
+        let (mut passes, mut failures, mut fallbacks) = (0, 0, 0);
+        for f in scan.findings.iter() {
             let view = scan.view(f);
             let prefix = CasePrefix::of(view.account, &redactor);
             let name = prefix.case_name(f.contact_type);
             let mut written = Vec::new();
             write_case(&mut Writer::new(&mut written), &view, &name, &redactor).unwrap();
+            let template = CaseTemplate::new(&view.rule.id);
             let mut rendered = Vec::new();
-            PassTemplate::new(&view.rule.id).render(&prefix.escaped, f.contact_type, &mut rendered);
+            match f.status {
+                Status::Pass => {
+                    template.pass(&prefix.escaped, f.contact_type, &mut rendered);
+                    passes += 1;
+                }
+                Status::Fail
+                    if template.failure(&view, &prefix.escaped, &redactor, &mut rendered) =>
+                {
+                    failures += 1
+                }
+                Status::Fail => {
+                    assert!(rendered.is_empty());
+                    fallbacks += 1;
+                    continue;
+                }
+                _ => continue,
+            }
             assert_eq!(
                 String::from_utf8(rendered).unwrap(),
                 String::from_utf8(written).unwrap()
             );
-            passes += 1;
         }
         assert!(passes > 5, "only {passes} PASS findings compared");
+        assert!(failures > 5, "only {failures} FAIL findings compared");
+        assert!(
+            fallbacks > 0,
+            "no FAIL finding with a control character in its message"
+        );
     }
 }
