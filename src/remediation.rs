@@ -184,6 +184,8 @@ struct RenderedFix {
     /// The shell variables it leaves to the user.
     variables: Vec<String>,
     unfilled: Option<Unfilled>,
+    /// The [`pointer`] that follows it when it is a finding's only command.
+    pointer: String,
 }
 
 impl RenderedFix {
@@ -204,9 +206,11 @@ impl RenderedFix {
                 }
             }
         }
+        let variables = command.variables();
         RenderedFix {
             tail: command.tail(),
-            variables: command.variables(),
+            pointer: pointer(&variables, unfilled, &[remedy.contact_type]),
+            variables,
             unfilled,
         }
     }
@@ -537,24 +541,35 @@ impl Remedies {
         } else {
             Target::Member(account.id.clone())
         });
-        let mut lines = Vec::new();
-        let mut variables = Vec::new();
-        let mut unfilled = None;
-        let mut types = Vec::new();
-        for contact_type in slots_of(rule, finding) {
-            let Some(fix) = self.rendered(finding.account, contact_type, redact) else {
-                continue;
-            };
-            lines.push(format!("{head}{}", fix.tail));
-            variables.extend(fix.variables.iter().cloned());
-            unfilled = unfilled.or(fix.unfilled);
-            types.push(contact_type);
+        let fixes: Vec<(ContactType, &RenderedFix)> = slots_of(rule, finding)
+            .into_iter()
+            .filter_map(|t| Some((t, self.rendered(finding.account, t, redact)?)))
+            .collect();
+        let mut out = String::with_capacity(
+            fixes
+                .iter()
+                .map(|(_, fix)| head.len() + fix.tail.len() + fix.pointer.len() + 2)
+                .sum(),
+        );
+        for (_, fix) in &fixes {
+            out.push_str(&head);
+            out.push_str(&fix.tail);
+            out.push('\n');
         }
-        if lines.is_empty() {
-            return String::new();
+        match fixes.as_slice() {
+            [] => {}
+            [(_, fix)] => out.push_str(&fix.pointer),
+            _ => {
+                let variables: Vec<String> = fixes
+                    .iter()
+                    .flat_map(|(_, fix)| fix.variables.iter().cloned())
+                    .collect();
+                let unfilled = fixes.iter().find_map(|(_, fix)| fix.unfilled);
+                let types: Vec<ContactType> = fixes.iter().map(|(t, _)| *t).collect();
+                out.push_str(&pointer(&variables, unfilled, &types));
+            }
         }
-        lines.push(pointer(&variables, unfilled, &types));
-        lines.join("\n")
+        out
     }
 }
 

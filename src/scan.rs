@@ -361,7 +361,11 @@ impl<'a> FindingView<'a> {
                 } else {
                     String::new()
                 };
-                self.rule.remediation.render(&self.input(&command))
+                if self.rule.remediation.is_fix_command() {
+                    command
+                } else {
+                    self.rule.remediation.render(&self.input(&command))
+                }
             }
         };
         Some(text).filter(|text| !text.trim().is_empty())

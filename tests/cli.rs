@@ -824,6 +824,45 @@ fn demo_table_and_json_are_unchanged() {
 }
 
 #[test]
+fn a_finding_about_two_slots_has_a_command_for_each_then_one_pointer() {
+    let rule = r#"
+id = "org-two-slots"
+title = "SECURITY and BILLING are never both registered"
+severity = "low"
+scope = "account"
+contact_types = ["SECURITY"]
+applies = "contacts.SECURITY != null && contacts.BILLING != null"
+check = "false"
+message = "both registered"
+remediation = "{fix.command}"
+"#;
+    let dir = rule_dir(&[("two.toml", rule)]);
+    let (_, report) = user_rules_scan(dir.path());
+    let remediation = findings(&report)
+        .find(|f| f["id"] == "org-two-slots/222222222222")
+        .and_then(|f| f["remediation"].as_str())
+        .expect("a remediation for 222222222222")
+        .to_string();
+    let lines: Vec<&str> = remediation.lines().collect();
+    assert_eq!(lines.len(), 3, "{remediation}");
+    for (line, contact_type) in lines.iter().zip(["SECURITY", "BILLING"]) {
+        assert!(
+            line.starts_with(&format!(
+                "aws account put-alternate-contact --account-id 222222222222 \
+                 --alternate-contact-type {contact_type} "
+            )),
+            "{line}"
+        );
+    }
+    assert_eq!(
+        lines[2],
+        "# set SECURITY_NAME SECURITY_TITLE SECURITY_EMAIL SECURITY_PHONE BILLING_NAME \
+         BILLING_TITLE BILLING_EMAIL BILLING_PHONE first, or configure [contacts.SECURITY] \
+         [contacts.BILLING] in contactscan.toml and run contactscan fix"
+    );
+}
+
+#[test]
 fn rules_may_loop_and_never_guess_about_unreadable_slots() {
     let rule = r#"
 id = "org-all-types"

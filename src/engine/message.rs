@@ -141,6 +141,14 @@ impl MessageTemplate {
             .any(|s| matches!(s, Segment::Value(Placeholder::FixCommand)))
     }
 
+    /// Whether the template is `{fix.command}` alone: its rendering is the command as it is.
+    pub fn is_fix_command(&self) -> bool {
+        matches!(
+            self.segments.as_slice(),
+            [Segment::Value(Placeholder::FixCommand)]
+        )
+    }
+
     /// Renders the template for no finding in particular (`rules explain`, SARIF rule help):
     /// `{fix.command}` as `fix_command`, other placeholders as written.
     pub fn render_generic(&self, fix_command: &str) -> String {
