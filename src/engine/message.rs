@@ -167,7 +167,9 @@ impl MessageTemplate {
 
     /// Renders the message for one finding.
     pub fn render(&self, input: &MessageInput<'_>) -> String {
-        let mut out = String::new();
+        // Room for the text and typical values (an address, the evidence, the command) at
+        // once, rather than growing by doubling from nothing.
+        let mut out = String::with_capacity(self.source.len() + input.fix_command.len() + 96);
         for segment in &self.segments {
             match segment {
                 Segment::Text(text) => out.push_str(text),

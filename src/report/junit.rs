@@ -425,8 +425,13 @@ mod tests {
         assert!(matches!(xml_text("two\nlines é"), Cow::Borrowed(_)));
         // A character to drop beyond the first block of 64 bytes is still found.
         let long = format!("{}\u{7}{}", "a".repeat(100), "b".repeat(100));
-        assert_eq!(xml_text(&long), format!("{}{}", "a".repeat(100), "b".repeat(100)));
-        assert!(!is_printable_ascii(format!("{}\u{1b}", "a".repeat(64)).as_bytes()));
+        assert_eq!(
+            xml_text(&long),
+            format!("{}{}", "a".repeat(100), "b".repeat(100))
+        );
+        assert!(!is_printable_ascii(
+            format!("{}\u{1b}", "a".repeat(64)).as_bytes()
+        ));
         assert!(is_printable_ascii("a\n~ ".repeat(40).as_bytes()));
     }
 
