@@ -99,20 +99,27 @@ fn conditions_over_the_runtime_budget_are_errors_naming_the_limit() {
     ] {
         let dir = TempDir::new().unwrap();
         fs::write(dir.path().join("hostile.toml"), rule(&check)).unwrap();
-        let output = contactscan()
-            .args(["scan", "--format", "json", "--select", "hostile", "--rules"])
-            .arg(dir.path())
-            .arg("--input")
-            .arg(&input)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(3), "{limit}: {stderr}");
-        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let (code, stderr, stdout) = scan_hostile(dir.path(), &input);
+        assert_eq!(code, Some(3), "{limit}: {stderr}");
+        let report: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
         assert_eq!(report["summary"]["error"], 2_000, "{limit}");
         let message = report["findings"][0]["message"].as_str().unwrap();
         assert!(message.contains(limit), "{limit}: {message}");
     }
+}
+
+/// The exit status, standard error and JSON report of the rule `hostile` (in `rules`) on the
+/// snapshot `input`.
+fn scan_hostile(rules: &Path, input: &Path) -> (Option<i32>, String, Vec<u8>) {
+    let output = contactscan()
+        .args(["scan", "--format", "json", "--select", "hostile", "--rules"])
+        .arg(rules)
+        .arg("--input")
+        .arg(input)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), stderr, output.stdout)
 }
 
 /// A snapshot of `n` accounts with the same SECURITY contact.
@@ -141,16 +148,9 @@ fn a_condition_at_the_limits_evaluates_on_every_thread_at_any_size() {
     for n in [2_000, 100_000] {
         let snapshot = dir.path().join(format!("{n}.json"));
         fs::write(&snapshot, many_accounts(n)).unwrap();
-        let output = contactscan()
-            .args(["scan", "--format", "json", "--select", "hostile", "--rules"])
-            .arg(dir.path())
-            .arg("--input")
-            .arg(&snapshot)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(0), "{n} accounts: {stderr}");
-        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let (code, stderr, stdout) = scan_hostile(dir.path(), &snapshot);
+        assert_eq!(code, Some(0), "{n} accounts: {stderr}");
+        let report: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
         assert_eq!(report["summary"]["pass"], n, "{n} accounts");
     }
 }
