@@ -129,15 +129,20 @@ struct Outcome {
     description: String,
 }
 
+/// What a failure's "How to fix" says: the remediation, else where the rule explains itself.
+fn how_to_fix<'t>(view: &FindingView<'_>, redactor: &'t Redactor) -> Cow<'t, str> {
+    redactor
+        .remediation(view)
+        .unwrap_or_else(|| Cow::Owned(format!("see `contactscan rules explain {}`", view.rule.id)))
+}
+
 fn outcome(view: &FindingView<'_>, redactor: &Redactor) -> Option<Outcome> {
     let message = || super::located(view, redactor.message(view)).into_owned();
     match view.status() {
         Status::Pass => None,
         Status::Fail => {
             let message = message();
-            let fix = redactor.remediation(view).unwrap_or_else(|| {
-                Cow::Owned(format!("see `contactscan rules explain {}`", view.rule.id))
-            });
+            let fix = how_to_fix(view, redactor);
             Some(Outcome {
                 element: "failure",
                 description: format!("{message}\n\nHow to fix: {fix}"),
@@ -230,9 +235,7 @@ impl CaseTemplate {
         out: &mut Vec<u8>,
     ) -> bool {
         let message = super::located(view, redactor.message(view));
-        let fix = redactor.remediation(view).unwrap_or_else(|| {
-            Cow::Owned(format!("see `contactscan rules explain {}`", view.rule.id))
-        });
+        let fix = how_to_fix(view, redactor);
         if matches!(xml_text(&message), Cow::Owned(_)) || matches!(xml_text(&fix), Cow::Owned(_)) {
             return false;
         }
