@@ -264,6 +264,22 @@ pub(crate) fn scan_of_snapshot(text: &[u8]) -> Scan {
     )
 }
 
+/// [`scan_of_snapshot`] of the demo organization with the demo waivers applied: findings of
+/// every status.
+#[cfg(test)]
+pub(crate) fn demo_scan() -> Scan {
+    let mut scan = scan_of_snapshot(&std::fs::read("fixtures/demo-org.json").unwrap());
+    let mut rules = crate::engine::RuleSet::load(None).unwrap();
+    let config = crate::config::load(
+        std::path::Path::new("fixtures/demo-waivers.toml"),
+        &mut rules,
+    )
+    .unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    crate::policy::apply_waivers(&mut scan, config.waivers, today);
+    scan
+}
+
 /// One finding with its rule and account resolved, its texts rendered on demand.
 #[derive(Clone, Copy)]
 pub struct FindingView<'a> {

@@ -340,7 +340,7 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
     super::render::write_rendered(&findings, out, |chunk, first, buffer| {
         for (i, f) in chunk.iter().enumerate() {
             buffer.extend_from_slice(if first && i == 0 { b"\n  " } else { b",\n  " });
-            writer.render(f, buffer)?;
+            writer.render(f, buffer);
         }
         Ok(())
     })?;

@@ -4,7 +4,6 @@
 //! [`asff::finding`](super::asff) (a test compares every finding of a scan).
 
 use std::borrow::Cow;
-use std::io;
 
 use serde::Serialize;
 
@@ -14,6 +13,7 @@ use crate::report::asff::{
     clip, compliance_status, recommendation, RuleFacts, DESCRIPTION_MAX, ID_PREFIX,
     PRODUCT_FIELD_VALUE_MAX, SCHEMA_VERSION, TITLE_MAX,
 };
+use crate::report::escape;
 use crate::report::redact::Redactor;
 use crate::scan::{Importer, Scan};
 
@@ -49,14 +49,13 @@ fn json<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
 }
 
 /// `,"<key>":<value>` for an object's entry.
-fn push_entry(out: &mut Vec<u8>, first: &mut bool, key: &str, value: &str) -> io::Result<()> {
+fn push_entry(out: &mut Vec<u8>, first: &mut bool, key: &str, value: &str) {
     if !std::mem::take(first) {
         out.push(b',');
     }
-    serde_json::to_writer(&mut *out, key)?;
+    escape::json(out, key);
     out.push(b':');
-    serde_json::to_writer(&mut *out, value)?;
-    Ok(())
+    escape::json(out, value);
 }
 
 impl<'a> AsffJson<'a> {
@@ -124,7 +123,7 @@ impl<'a> AsffJson<'a> {
     }
 
     /// Appends `finding` as one JSON object.
-    pub(super) fn render(&self, finding: &Finding, out: &mut Vec<u8>) -> io::Result<()> {
+    pub(super) fn render(&self, finding: &Finding, out: &mut Vec<u8>) {
         let (scan, redactor) = (self.scan, self.redactor);
         let view = scan.view(finding);
         let rule = &self.rules[finding.rule];
@@ -140,38 +139,33 @@ impl<'a> AsffJson<'a> {
         out.extend_from_slice(b"\",\"ProductArn\":");
         match &self.fixed_arn {
             Some(arn) => out.extend_from_slice(arn.as_bytes()),
-            None => serde_json::to_writer(
-                &mut *out,
-                &product_arn(&scan.partition, &scan.region, importer),
-            )?,
+            None => escape::json(out, &product_arn(&scan.partition, &scan.region, importer)),
         }
         out.extend_from_slice(rule.generator.as_bytes());
-        serde_json::to_writer(&mut *out, importer)?;
+        escape::json(out, importer);
         out.extend_from_slice(rule.middle.as_bytes());
         let message = redactor.message(&view);
         let description = clip(&message, DESCRIPTION_MAX);
-        serde_json::to_writer(&mut *out, description.as_deref().unwrap_or(&rule.title))?;
+        escape::json(out, description.as_deref().unwrap_or(&rule.title));
         let remediation = redactor.remediation(&view);
         if let Some(text) = remediation.as_deref().and_then(recommendation) {
             out.extend_from_slice(b",\"Remediation\":{\"Recommendation\":{\"Text\":");
-            serde_json::to_writer(&mut *out, &text)?;
+            escape::json(out, &text);
             out.extend_from_slice(b"}}");
         }
         // The product fields in the order of their keys, as serde writes the BTreeMap.
         out.extend_from_slice(b",\"ProductFields\":{");
         let first = &mut true;
-        let field = |out: &mut Vec<u8>, first: &mut bool, key: &str, value: &str| match clip(
-            value,
-            PRODUCT_FIELD_VALUE_MAX,
-        ) {
-            Some(value) => push_entry(out, first, key, &value),
-            None => Ok(()),
+        let field = |out: &mut Vec<u8>, first: &mut bool, key: &str, value: &str| {
+            if let Some(value) = clip(value, PRODUCT_FIELD_VALUE_MAX) {
+                push_entry(out, first, key, &value);
+            }
         };
         if let Some(t) = finding.contact_type {
-            field(out, first, "contactscan/ContactType", t.as_str())?;
+            field(out, first, "contactscan/ContactType", t.as_str());
         }
         if let Some(evidence) = redactor.evidence(&view) {
-            field(out, first, "contactscan/Evidence", &evidence)?;
+            field(out, first, "contactscan/Evidence", &evidence);
         }
         if let Some(rule_id) = &rule.rule_field {
             if !std::mem::take(first) {
@@ -180,34 +174,34 @@ impl<'a> AsffJson<'a> {
             out.extend_from_slice(b"\"contactscan/RuleId\":");
             out.extend_from_slice(rule_id.as_bytes());
         }
-        field(out, first, "contactscan/ScannedAccountId", account)?;
+        field(out, first, "contactscan/ScannedAccountId", account);
         field(
             out,
             first,
             "contactscan/ScannedAccountName",
             &redactor.name(view.account),
-        )?;
-        field(out, first, "contactscan/Status", view.status().as_str())?;
+        );
+        field(out, first, "contactscan/Status", view.status().as_str());
         field(
             out,
             first,
             "contactscan/ToolVersion",
             env!("CARGO_PKG_VERSION"),
-        )?;
+        );
         if let Some(waiver) = view.waiver() {
-            field(out, first, "contactscan/WaiverExpires", &waiver.expires)?;
+            field(out, first, "contactscan/WaiverExpires", &waiver.expires);
             field(
                 out,
                 first,
                 "contactscan/WaiverOwner",
                 &redactor.text(&waiver.owner),
-            )?;
+            );
             field(
                 out,
                 first,
                 "contactscan/WaiverReason",
                 &redactor.text(&waiver.reason),
-            )?;
+            );
         }
         out.extend_from_slice(
             b"},\"Resources\":[{\"Type\":\"AwsAccount\",\"Id\":\"AWS::::Account:",
@@ -218,7 +212,6 @@ impl<'a> AsffJson<'a> {
         out.extend_from_slice(compliance_status(view.status()).as_bytes());
         out.push(b'"');
         out.extend_from_slice(rule.end.as_bytes());
-        Ok(())
     }
 }
 
@@ -279,7 +272,7 @@ mod tests {
                         serde_json::to_string(&finding(&scan.view(f), &facts[f.rule], &redactor))
                             .unwrap();
                     let mut rendered = Vec::new();
-                    writer.render(f, &mut rendered).unwrap();
+                    writer.render(f, &mut rendered);
                     assert_eq!(String::from_utf8(rendered).unwrap(), expected);
                 }
             }

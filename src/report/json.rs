@@ -9,6 +9,7 @@ use serde_json::value::RawValue;
 use crate::engine::rule::{Rule, Scope};
 use crate::finding::Status;
 use crate::inventory::{is_account_id, Account, ContactType};
+use crate::report::escape;
 use crate::report::redact::Redactor;
 use crate::report::{Options, WaiverView};
 use crate::scan::{FindingView, Scan};
@@ -83,6 +84,34 @@ fn finding<'a>(
     }
 }
 
+/// Appends a FAIL, ERROR or WAIVED finding: byte for byte what serde writes of [`finding`] (a
+/// test compares every finding of a scan), its strings escaped by [`escape::json`].
+fn render_finding(finding: &Finding, out: &mut Vec<u8>) -> io::Result<()> {
+    let strings = [
+        ("{\"id\":", Some(finding.id.as_str())),
+        (",\"rule_id\":", Some(finding.rule_id)),
+        (",\"status\":", Some(finding.status)),
+        (",\"severity\":", Some(finding.severity)),
+        (",\"account_id\":", Some(finding.account_id)),
+        (",\"account_name\":", finding.account_name.as_deref()),
+        (",\"contact_type\":", finding.contact_type),
+        (",\"title\":", Some(finding.title)),
+        (",\"message\":", Some(&finding.message)),
+        (",\"evidence\":", finding.evidence.as_deref()),
+        (",\"remediation\":", finding.remediation.as_deref()),
+    ];
+    for (key, value) in strings {
+        out.extend_from_slice(key.as_bytes());
+        escape::json_or_null(out, value);
+    }
+    out.extend_from_slice(b",\"waiver\":");
+    serde_json::to_writer(&mut *out, &finding.waiver)?;
+    out.extend_from_slice(b",\"compliance\":");
+    out.extend_from_slice(finding.compliance.get().as_bytes());
+    out.push(b'}');
+    Ok(())
+}
+
 /// What stands between a PASS finding's account id and its account name.
 const BEFORE_NAME: &[u8] = b"\",\"account_name\":";
 
@@ -124,25 +153,23 @@ impl PassTemplate {
         })
     }
 
-    fn render(&self, account: &Account, redactor: &Redactor, out: &mut Vec<u8>) -> io::Result<()> {
+    fn render(&self, account: &Account, redactor: &Redactor, out: &mut Vec<u8>) {
         // Account ids are twelve digits, nothing to escape, but for Terraform addresses
         // (`module.acct["prod"]...`).
-        let escaped;
-        let id = if is_account_id(&account.id) {
-            account.id.as_str()
+        let mut quoted = Vec::new();
+        let id: &[u8] = if is_account_id(&account.id) {
+            account.id.as_bytes()
         } else {
-            let quoted = serde_json::to_string(&account.id)?;
-            escaped = quoted[1..quoted.len() - 1].to_string();
-            escaped.as_str()
+            escape::json(&mut quoted, &account.id);
+            &quoted[1..quoted.len() - 1]
         };
         out.extend_from_slice(self.id_prefix.as_bytes());
-        out.extend_from_slice(id.as_bytes());
+        out.extend_from_slice(id);
         out.extend_from_slice(self.after_id.as_bytes());
-        out.extend_from_slice(id.as_bytes());
+        out.extend_from_slice(id);
         out.extend_from_slice(BEFORE_NAME);
-        serde_json::to_writer(&mut *out, &name(account, redactor))?;
+        escape::json_or_null(out, name(account, redactor).as_deref());
         out.extend_from_slice(self.after_name.as_bytes());
-        Ok(())
     }
 }
 
@@ -231,13 +258,10 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
                     &scan.inventory.accounts[f.account],
                     &redactor,
                     buffer,
-                )?;
+                );
             } else {
                 let view = scan.view(f);
-                serde_json::to_writer(
-                    &mut *buffer,
-                    &finding(&view, &compliance[f.rule], &redactor),
-                )?;
+                render_finding(&finding(&view, &compliance[f.rule], &redactor), buffer)?;
             }
         }
         Ok(())
@@ -251,7 +275,7 @@ pub fn write(scan: &Scan, options: &Options, out: &mut dyn Write) -> io::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scan::scan_of_snapshot;
+    use crate::scan::{demo_scan, scan_of_snapshot};
 
     /// Accounts whose names need escaping, with contacts that pass and fail.
     const SNAPSHOT: &str = r#"{"SchemaVersion": "contactscan/snapshot/v1", "Accounts": [
@@ -285,13 +309,11 @@ mod tests {
                         .unwrap();
                 let mut rendered = Vec::new();
                 let slot = f.contact_type.map_or(0, ContactType::index);
-                templates[f.rule][slot]
-                    .render(
-                        &scan.inventory.accounts[f.account],
-                        &redactor,
-                        &mut rendered,
-                    )
-                    .unwrap();
+                templates[f.rule][slot].render(
+                    &scan.inventory.accounts[f.account],
+                    &redactor,
+                    &mut rendered,
+                );
                 assert_eq!(
                     String::from_utf8(rendered).unwrap(),
                     String::from_utf8(expected).unwrap()
@@ -300,5 +322,36 @@ mod tests {
             }
             assert!(passes > 10, "only {passes} PASS findings compared");
         }
+    }
+
+    #[test]
+    fn findings_that_are_not_pass_render_what_serde_renders() {
+        let scans = [demo_scan(), scan_of_snapshot(SNAPSHOT.as_bytes())];
+        let mut statuses = std::collections::BTreeSet::new();
+        for scan in &scans {
+            for redact in [false, true] {
+                let options = Options {
+                    redact,
+                    ..Options::default()
+                };
+                let redactor = Redactor::for_scan(scan, &options);
+                for view in scan.views().filter(|v| v.status() != Status::Pass) {
+                    let compliance =
+                        serde_json::value::to_raw_value(&view.rule.compliance).unwrap();
+                    let finding = finding(&view, &compliance, &redactor);
+                    let mut rendered = Vec::new();
+                    render_finding(&finding, &mut rendered).unwrap();
+                    assert_eq!(
+                        String::from_utf8(rendered).unwrap(),
+                        serde_json::to_string(&finding).unwrap()
+                    );
+                    statuses.insert(view.status().as_str());
+                }
+            }
+        }
+        assert_eq!(
+            statuses.into_iter().collect::<Vec<_>>(),
+            ["ERROR", "FAIL", "WAIVED"]
+        );
     }
 }

@@ -23,6 +23,7 @@ use rayon::prelude::*;
 
 use crate::finding::{Finding, Status};
 use crate::inventory::{Account, ContactType};
+use crate::report::escape;
 use crate::report::redact::Redactor;
 use crate::report::Options;
 use crate::scan::{FindingView, Scan};
@@ -241,14 +242,15 @@ impl CaseTemplate {
         }
         self.name(case_prefix, view.finding.contact_type, out);
         out.extend_from_slice(self.before_failure.as_bytes());
-        let message = quick_xml::escape::escape(message.as_ref());
-        out.extend_from_slice(message.as_bytes());
+        let escaped = out.len();
+        escape::xml(out, &message);
+        let escaped = escaped..out.len();
         out.extend_from_slice(b"\" type=\"");
         out.extend_from_slice(view.severity().label().as_bytes());
         out.extend_from_slice(b"\">");
-        out.extend_from_slice(message.as_bytes());
+        out.extend_from_within(escaped);
         out.extend_from_slice(b"\n\nHow to fix: ");
-        out.extend_from_slice(quick_xml::escape::escape(fix.as_ref()).as_bytes());
+        escape::xml(out, &fix);
         out.extend_from_slice(b"</failure>");
         out.extend_from_slice(IN_SUITE);
         out.extend_from_slice(b"</testcase>");

@@ -6,6 +6,7 @@
 
 pub mod asff;
 mod asff_render;
+mod escape;
 pub(crate) mod json;
 pub(crate) mod junit;
 pub(crate) mod markdown;
