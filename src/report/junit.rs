@@ -515,4 +515,56 @@ mod tests {
             "no FAIL finding with a control character in its message"
         );
     }
+
+    /// Each suite's name, `tests` attribute and number of test cases, in report order.
+    fn suites(report: &[u8]) -> Vec<(String, usize, usize)> {
+        use quick_xml::events::Event;
+        let mut reader = quick_xml::Reader::from_reader(report);
+        let mut suites = Vec::new();
+        let mut buffer = Vec::new();
+        loop {
+            match reader.read_event_into(&mut buffer).unwrap() {
+                Event::Start(e) if e.name().as_ref() == b"testsuite" => {
+                    // Rule ids and counts: nothing escaped.
+                    let attribute = |key: &[u8]| {
+                        let value = e.try_get_attribute(key).unwrap().unwrap().value;
+                        String::from_utf8(value.into_owned()).unwrap()
+                    };
+                    suites.push((attribute(b"name"), attribute(b"tests").parse().unwrap(), 0));
+                }
+                Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"testcase" => {
+                    suites.last_mut().unwrap().2 += 1;
+                }
+                Event::Eof => return suites,
+                _ => {}
+            }
+            buffer.clear();
+        }
+    }
+
+    #[test]
+    fn every_rule_has_its_suite_in_order_with_its_cases_even_when_some_have_none() {
+        let mut scan = crate::scan::demo_scan();
+        // Rules without findings at the start, in the middle and at the end.
+        let last = scan.rules.len() - 1;
+        scan.findings.retain(|f| ![0, 3, 4, last].contains(&f.rule));
+        let mut report = Vec::new();
+        write(&scan, &Options::default(), &mut report).unwrap();
+        let expected: Vec<(String, usize, usize)> = (0..scan.rules.len())
+            .map(|rule| {
+                let cases = scan.findings.iter().filter(|f| f.rule == rule).count();
+                (scan.rules[rule].id.clone(), cases, cases)
+            })
+            .collect();
+        assert_eq!(suites(&report), expected);
+        assert!(expected.iter().filter(|(_, tests, _)| *tests == 0).count() == 4);
+        // A scan without findings still has every suite, empty.
+        scan.findings.clear();
+        let mut report = Vec::new();
+        write(&scan, &Options::default(), &mut report).unwrap();
+        assert_eq!(suites(&report).len(), scan.rules.len());
+        assert!(suites(&report)
+            .iter()
+            .all(|(_, tests, cases)| tests + cases == 0));
+    }
 }
