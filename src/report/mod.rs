@@ -149,9 +149,9 @@ impl<'a> WaiverView<'a> {
 /// Terraform scan, for the formats that name the place in text (JSON, JUnit, the table);
 /// other sources' messages are left as they are.
 pub(crate) fn located<'m>(view: &FindingView<'_>, message: Cow<'m, str>) -> Cow<'m, str> {
-    let at = view
-        .location()
-        .filter(|_| view.scan.source.starts_with("terraform:"));
+    // Only a Terraform source has places to name: other findings skip looking one up.
+    let terraform = view.scan.source.starts_with("terraform:");
+    let at = terraform.then(|| view.location()).flatten();
     match at {
         Some(at) => {
             let column = at.column.map_or(String::new(), |c| format!(":{c}"));
