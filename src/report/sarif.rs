@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::json;
 use serde_sarif::sarif::{
@@ -211,11 +212,18 @@ impl<'s> Anchor<'s> {
         let cwd = std::env::current_dir().ok();
         let cwd = cwd.as_deref();
         let mut uris = HashMap::new();
+        // Findings come a file at a time (a snapshot has one for all): the file just seen is
+        // not looked up again.
+        let mut last: Option<&Arc<Path>> = None;
         for view in scan.views().filter(|v| v.status() != Status::Pass) {
             for location in [view.location(), view.related_location()]
                 .into_iter()
                 .flatten()
             {
+                if last.is_some_and(|last| Arc::ptr_eq(last, &location.file)) {
+                    continue;
+                }
+                last = Some(&location.file);
                 uris.entry(&*location.file)
                     .or_insert_with(|| relative_uri(&location.file, cwd));
             }
