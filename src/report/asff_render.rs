@@ -48,13 +48,15 @@ fn json<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
     serde_json::to_string(value)
 }
 
-/// `,"<key>":<value>` for an object's entry.
-fn push_entry(out: &mut Vec<u8>, first: &mut bool, key: &str, value: &str) {
+/// `,"<key>":<value>` for an object's entry; `key` is a product field name of this file,
+/// which holds nothing to escape.
+fn push_entry(out: &mut Vec<u8>, first: &mut bool, key: &'static str, value: &str) {
     if !std::mem::take(first) {
         out.push(b',');
     }
-    escape::json(out, key);
-    out.push(b':');
+    out.push(b'"');
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
     escape::json(out, value);
 }
 
@@ -156,7 +158,7 @@ impl<'a> AsffJson<'a> {
         // The product fields in the order of their keys, as serde writes the BTreeMap.
         out.extend_from_slice(b",\"ProductFields\":{");
         let first = &mut true;
-        let field = |out: &mut Vec<u8>, first: &mut bool, key: &str, value: &str| {
+        let field = |out: &mut Vec<u8>, first: &mut bool, key: &'static str, value: &str| {
             if let Some(value) = clip(value, PRODUCT_FIELD_VALUE_MAX) {
                 push_entry(out, first, key, &value);
             }
