@@ -37,6 +37,9 @@ struct Skipped<'a> {
     state: &'a str,
 }
 
+/// A finding as the report holds it. Written by [`render_finding`] (FAIL, ERROR, WAIVED) and
+/// [`PassTemplate`] (PASS), which tests check byte for byte against serde's serialisation of
+/// this struct.
 #[derive(Serialize)]
 struct Finding<'a> {
     id: String,
@@ -85,7 +88,7 @@ fn finding<'a>(
 }
 
 /// Appends a FAIL, ERROR or WAIVED finding: byte for byte what serde writes of [`finding`] (a
-/// test compares every finding of a scan), its strings escaped by [`escape::json`].
+/// test compares every such finding of two scans), its strings escaped by [`escape::json`].
 fn render_finding(finding: &Finding, out: &mut Vec<u8>) -> io::Result<()> {
     let strings = [
         ("{\"id\":", Some(finding.id.as_str())),

@@ -9,8 +9,10 @@
 //! `Report`: that holds every test case in memory (2.8 million for 100,000 accounts) and
 //! writes a `skipped` attribute on `<testsuites>` that junit-10.xsd rejects. Text that holds
 //! control characters still goes through quick-junit's `XmlString`, which drops what XML
-//! cannot carry (control characters, ANSI escapes); quick-xml escapes the rest. Test cases are rendered in parallel chunks and
-//! written in order, so memory holds a few chunks, never a suite.
+//! cannot carry (control characters, ANSI escapes); quick-xml escapes the rest (a failing
+//! case's texts through [`escape::xml`], which escapes as quick-xml does, faster). Test cases
+//! are rendered in parallel chunks and written in order, so memory holds a few chunks, never a
+//! suite.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -55,9 +57,9 @@ impl Counts {
 }
 
 /// What a suite needs of a finding to write its test case, read in one pass over the
-/// findings: a suite's findings are spread over the whole scan (one in every rule's worth), and
-/// walking them there for the 2.4 million passing cases of a 100,000-account scan waits on
-/// memory more than it writes.
+/// findings: a rule's findings lie spread over the whole scan, among every account's findings
+/// of the other rules, and walking them there for the 2.4 million passing cases of a
+/// 100,000-account scan waits on memory more than it writes.
 #[derive(Clone, Copy)]
 struct Case {
     /// Index into the scan's findings.
