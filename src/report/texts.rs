@@ -45,22 +45,17 @@ impl SharedTexts {
     /// Works out the texts of `scan`'s findings on every core; `redact` as `--redact`. `None`
     /// when more than [`MAX_SHARED`] findings have texts.
     pub fn of(scan: &Scan, redact: bool) -> Option<SharedTexts> {
-        let with_texts = scan
-            .findings
-            .iter()
-            .filter(|f| f.status != Status::Pass)
-            .count();
-        if with_texts > MAX_SHARED {
-            return None;
-        }
         // Remediations are worked out first, outside rayon's tasks (see `Scan::remedies`).
         scan.remedies();
         let redactor = Redactor::new(redact, scan.inventory.accounts.iter().map(|a| &*a.id));
+        // One pass over the findings: on a large scan each pass is a serial moment of the run.
         let mut index = Vec::with_capacity(scan.findings.len());
         let mut shown = Vec::new();
         for (i, finding) in scan.findings.iter().enumerate() {
             if finding.status == Status::Pass {
                 index.push(NONE);
+            } else if shown.len() == MAX_SHARED {
+                return None;
             } else {
                 index.push(shown.len() as u32);
                 shown.push(i);
