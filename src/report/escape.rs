@@ -21,19 +21,23 @@ fn marks(block: &[u8], special: impl Fn(u8) -> bool) -> u32 {
         .fold(0, |mask, (i, &b)| mask | u32::from(special(b)) << i)
 }
 
-/// Appends `text` to `out`, each `special` byte replaced by what `escape` appends.
+/// Appends `text` to `out`, each `special` byte replaced by what `escape` appends; whether
+/// every byte is `plain`, checked on the way.
 #[inline(always)]
 fn push_escaped(
     out: &mut Vec<u8>,
     text: &str,
     special: impl Fn(u8) -> bool + Copy,
+    plain: impl Fn(u8) -> bool,
     escape: impl Fn(&mut Vec<u8>, u8),
-) {
+) -> bool {
     let bytes = text.as_bytes();
     out.reserve(bytes.len());
+    let mut all_plain = true;
     // `bytes[copied..]` is checked up to the current block and waits to be copied in one piece.
     let mut copied = 0;
     for (b, block) in bytes.chunks(BLOCK).enumerate() {
+        all_plain &= block.iter().fold(true, |all, &b| all & plain(b));
         let mut marked = marks(block, special);
         while marked != 0 {
             let at = b * BLOCK + marked.trailing_zeros() as usize;
@@ -44,27 +48,31 @@ fn push_escaped(
         }
     }
     out.extend_from_slice(&bytes[copied..]);
+    all_plain
 }
 
 /// Appends `text` to `out` as a quoted JSON string: what `serde_json::to_writer` writes.
 pub(crate) fn json(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
     let special = |b: u8| (b < 0x20) | (b == b'"') | (b == b'\\');
-    push_escaped(out, text, special, |out, byte| {
-        let escape = match byte {
-            b'"' => CharEscape::Quote,
-            b'\\' => CharEscape::ReverseSolidus,
-            b'\x08' => CharEscape::Backspace,
-            b'\x0c' => CharEscape::FormFeed,
-            b'\n' => CharEscape::LineFeed,
-            b'\r' => CharEscape::CarriageReturn,
-            b'\t' => CharEscape::Tab,
-            _ => CharEscape::AsciiControl(byte),
-        };
-        // Writing to a vector cannot fail.
-        let _ = CompactFormatter.write_char_escape(out, escape);
-    });
+    push_escaped(out, text, special, |_| true, push_json_escape);
     out.push(b'"');
+}
+
+/// Appends the JSON escape of `byte`, as serde_json's formatter writes it.
+fn push_json_escape(out: &mut Vec<u8>, byte: u8) {
+    let escape = match byte {
+        b'"' => CharEscape::Quote,
+        b'\\' => CharEscape::ReverseSolidus,
+        b'\x08' => CharEscape::Backspace,
+        b'\x0c' => CharEscape::FormFeed,
+        b'\n' => CharEscape::LineFeed,
+        b'\r' => CharEscape::CarriageReturn,
+        b'\t' => CharEscape::Tab,
+        _ => CharEscape::AsciiControl(byte),
+    };
+    // Writing to a vector cannot fail.
+    let _ = CompactFormatter.write_char_escape(out, escape);
 }
 
 /// Appends `text` as [`json`] does, or `null` when there is none.
@@ -76,10 +84,12 @@ pub(crate) fn json_or_null(out: &mut Vec<u8>, text: Option<&str>) {
 }
 
 /// Appends `text` to `out` escaped for XML text and attribute values: what
-/// `quick_xml::escape::escape` gives.
-pub(crate) fn xml(out: &mut Vec<u8>, text: &str) {
+/// `quick_xml::escape::escape` gives. Returns whether `text` is only printable ASCII and line
+/// breaks (then XML takes it as it is, with nothing to drop).
+pub(crate) fn xml(out: &mut Vec<u8>, text: &str) -> bool {
     let special = |b: u8| matches!(b, b'<' | b'>' | b'&' | b'\'' | b'"');
-    push_escaped(out, text, special, |out, byte| {
+    let plain = |b: u8| (b' '..=b'~').contains(&b) | (b == b'\n');
+    push_escaped(out, text, special, plain, |out, byte| {
         out.extend_from_slice(match byte {
             b'<' => b"&lt;",
             b'>' => b"&gt;",
@@ -87,7 +97,7 @@ pub(crate) fn xml(out: &mut Vec<u8>, text: &str) {
             b'\'' => b"&apos;",
             _ => b"&quot;",
         })
-    });
+    })
 }
 
 #[cfg(test)]
@@ -138,9 +148,11 @@ mod tests {
     fn xml_is_what_quick_xml_escapes() {
         for text in texts() {
             let mut out = Vec::new();
-            xml(&mut out, &text);
+            let plain = xml(&mut out, &text);
             let expected = quick_xml::escape::escape(text.as_str());
             assert_eq!(out, expected.as_bytes(), "{text:?}");
+            let printable = |b: u8| (0x20..0x7f).contains(&b) || b == b'\n';
+            assert_eq!(plain, text.bytes().all(printable), "{text:?}");
         }
     }
 }

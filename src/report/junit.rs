@@ -104,9 +104,7 @@ impl CasePrefix {
 /// lone surrogates. Text with nothing to drop, nearly all of it, is handed back as it is:
 /// `XmlString`'s scan for escape sequences costs more than the rest of a test case.
 fn xml_text(text: &str) -> Cow<'_, str> {
-    if is_printable_ascii(text.as_bytes())
-        || text.chars().all(|c| c == '\n' || is_plain_xml_char(c))
-    {
+    if is_printable_ascii(text.as_bytes()) || is_plain_xml(text) {
         return Cow::Borrowed(text);
     }
     let mut text = XmlString::new(text).into_string();
@@ -122,6 +120,12 @@ fn is_printable_ascii(bytes: &[u8]) -> bool {
             ok & ((b' '..=b'~').contains(&b) | (b == b'\n'))
         })
     })
+}
+
+/// Whether XML takes `text` as it is, with nothing to drop (what [`xml_text`] checks once
+/// `text` is known not to be all printable ASCII).
+fn is_plain_xml(text: &str) -> bool {
+    text.chars().all(|c| c == '\n' || is_plain_xml_char(c))
 }
 
 /// A character XML 1.0 allows (`Char` in the XML 1.0 grammar).
@@ -253,20 +257,23 @@ impl CaseTemplate {
     ) -> bool {
         let message = super::located(view, redactor.message(view));
         let fix = how_to_fix(view, redactor);
-        if matches!(xml_text(&message), Cow::Owned(_)) || matches!(xml_text(&fix), Cow::Owned(_)) {
-            return false;
-        }
+        let start = out.len();
         self.name(case_prefix, view.finding.contact_type, out);
         out.extend_from_slice(self.before_failure.as_bytes());
         let escaped = out.len();
-        escape::xml(out, &message);
+        // The texts are checked as they are escaped: a look at the bytes they hold.
+        let message_plain = escape::xml(out, &message) || is_plain_xml(&message);
         let escaped = escaped..out.len();
         out.extend_from_slice(b"\" type=\"");
         out.extend_from_slice(view.severity().label().as_bytes());
         out.extend_from_slice(b"\">");
         out.extend_from_within(escaped);
         out.extend_from_slice(b"\n\nHow to fix: ");
-        escape::xml(out, &fix);
+        let fix_plain = escape::xml(out, &fix) || is_plain_xml(&fix);
+        if !(message_plain && fix_plain) {
+            out.truncate(start);
+            return false;
+        }
         out.extend_from_slice(b"</failure>");
         out.extend_from_slice(IN_SUITE);
         out.extend_from_slice(b"</testcase>");
