@@ -164,7 +164,15 @@ fn standard(framework: &str) -> Option<String> {
 
 /// `text` trimmed and cut to `max` characters (an ellipsis marks the cut); `None` when blank.
 pub(super) fn clip(text: &str, max: usize) -> Option<Cow<'_, str>> {
-    let text = text.trim();
+    // Printable ASCII at both ends is no whitespace: nearly every text, seen without `trim`'s
+    // look at each character it passes.
+    let solid = |b: &u8| (b'!'..=b'~').contains(b);
+    let bytes = text.as_bytes();
+    let text = if bytes.first().is_some_and(solid) && bytes.last().is_some_and(solid) {
+        text
+    } else {
+        text.trim()
+    };
     if text.is_empty() {
         return None;
     }

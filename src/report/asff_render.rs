@@ -163,8 +163,9 @@ impl<'a> AsffJson<'a> {
                 push_entry(out, first, key, &value);
             }
         };
+        // Names, ids and the version need no clipping: they are short and never blank.
         if let Some(t) = finding.contact_type {
-            field(out, first, "contactscan/ContactType", t.as_str());
+            push_entry(out, first, "contactscan/ContactType", t.as_str());
         }
         if let Some(evidence) = redactor.evidence(&view) {
             field(out, first, "contactscan/Evidence", &evidence);
@@ -176,15 +177,15 @@ impl<'a> AsffJson<'a> {
             out.extend_from_slice(b"\"contactscan/RuleId\":");
             out.extend_from_slice(rule_id.as_bytes());
         }
-        field(out, first, "contactscan/ScannedAccountId", account);
+        push_entry(out, first, "contactscan/ScannedAccountId", account);
         field(
             out,
             first,
             "contactscan/ScannedAccountName",
             &redactor.name(view.account),
         );
-        field(out, first, "contactscan/Status", view.status().as_str());
-        field(
+        push_entry(out, first, "contactscan/Status", view.status().as_str());
+        push_entry(
             out,
             first,
             "contactscan/ToolVersion",
