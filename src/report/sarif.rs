@@ -283,6 +283,19 @@ fn shown(view: &FindingView<'_>, options: &Options) -> bool {
     options.filter.shows(view.status(), view.severity())
 }
 
+/// The findings the log may hold, in scan order: all but PASS, as `--min-severity` and
+/// `--status` let them in. (PASS findings, most of a scan, are passed over before they are
+/// looked at.)
+fn candidates<'a>(
+    scan: &'a Scan,
+    options: &'a Options,
+) -> impl Iterator<Item = FindingView<'a>> + 'a {
+    (scan.findings.iter())
+        .filter(|f| f.status != Status::Pass)
+        .map(|f| scan.view(f))
+        .filter(|v| shown(v, options))
+}
+
 /// Rank of a reported finding, 0 the most important; `None` for PASS.
 fn rank(severity: Severity, status: Status) -> Option<usize> {
     let status = match status {
@@ -298,7 +311,7 @@ fn rank(severity: Severity, status: Status) -> Option<usize> {
 impl Selection {
     fn of(scan: &Scan, options: &Options, limit: usize) -> Selection {
         let mut counts = [0usize; Severity::ALL.len() * 3];
-        for view in scan.views().filter(|v| shown(v, options)) {
+        for view in candidates(scan, options) {
             if let Some(rank) = rank(view.severity(), view.status()) {
                 counts[rank] += 1;
             }
@@ -422,7 +435,7 @@ pub fn write_limited(
     write!(out, ",\n      \"results\": [")?;
     let mut taken = 0;
     let mut first = true;
-    for view in scan.views().filter(|v| shown(v, options)) {
+    for view in candidates(scan, options) {
         let Some(rank) = rank(view.severity(), view.status()) else {
             continue;
         };
