@@ -60,7 +60,7 @@ impl<'a> Redactor<'a> {
     }
 
     /// The finding's texts, if the run worked them out already.
-    fn shared(&self, view: &FindingView<'_>) -> Option<&'a Texts> {
+    fn shared(&self, view: &FindingView<'_>) -> Option<Texts<'a>> {
         let (scan, texts) = self.shared?;
         texts.get(scan, view.finding)
     }
@@ -86,7 +86,7 @@ impl<'a> Redactor<'a> {
     /// A finding's message, redacted when on.
     pub fn message<'t>(&'t self, view: &FindingView<'_>) -> Cow<'t, str> {
         if let Some(texts) = self.shared(view) {
-            return Cow::Borrowed(&texts.message);
+            return Cow::Borrowed(texts.message);
         }
         Cow::Owned(match view.status() {
             // A PASS message is the rule's title: no account data to look for.
@@ -99,7 +99,7 @@ impl<'a> Redactor<'a> {
     pub fn evidence<'t>(&'t self, view: &FindingView<'t>) -> Option<Cow<'t, str>> {
         let evidence = view.evidence()?;
         if let Some(texts) = self.shared(view).filter(|_| self.on) {
-            return texts.evidence.as_deref().map(Cow::Borrowed);
+            return texts.evidence.map(Cow::Borrowed);
         }
         Some(if self.on {
             Cow::Owned(self.in_account(view.account, evidence.to_string()))
@@ -121,7 +121,7 @@ impl<'a> Redactor<'a> {
     /// A finding's remediation (none on PASS), redacted when on.
     pub fn remediation<'t>(&'t self, view: &FindingView<'_>) -> Option<Cow<'t, str>> {
         if let Some(texts) = self.shared(view) {
-            return texts.remediation.as_deref().map(Cow::Borrowed);
+            return texts.remediation.map(Cow::Borrowed);
         }
         let text = view.remediation_for(self.on)?;
         Some(Cow::Owned(self.in_account(view.account, text)))
