@@ -1217,6 +1217,39 @@ fn snapshots_are_narrowed_and_read_from_standard_input() {
     );
 }
 
+/// A report file that cannot be written fails the run: no file is left, and the report on
+/// standard output, written meanwhile, stops short of its end, so that no reader takes it for
+/// a complete one.
+#[test]
+fn a_report_file_that_cannot_be_written_leaves_no_file_and_standard_output_cut_short() {
+    let dir = TempDir::new().unwrap();
+    let junit = dir.path().join("report.xml");
+    // Files past 16 blocks cannot grow (EFBIG, with SIGXFSZ ignored): the JUnit report of the
+    // demo is longer. Standard output is a pipe, which has no such limit.
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"trap "" XFSZ; ulimit -f 16; exec "$0" "$@""#)
+        .arg(assert_cmd::cargo::cargo_bin("contactscan"))
+        .args(["scan", "--input", DEMO, "--format", "json", "--report"])
+        .arg(format!("junit={}", junit.display()))
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot write"), "{stderr}");
+    assert!(stderr.contains("report.xml"), "{stderr}");
+    assert!(stderr.contains("stops short of its end"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).is_err(),
+        "a complete report on standard output: {} bytes",
+        output.stdout.len()
+    );
+    let left: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
+    assert!(left.is_empty(), "files left: {left:?}");
+}
+
 #[test]
 fn an_interruption_while_reports_are_written_leaves_no_file_and_exits_130() {
     let dir = TempDir::new().unwrap();

@@ -153,23 +153,12 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     for warning in warnings {
         ui::warn(&warning);
     }
-    // Report files are written first and moved into place after the import; standard output
-    // comes last, once the files are in place, and undoes them if it cannot be written: a run
-    // that fails on the way leaves no report behind and no partial one on standard output.
-    let mut staged = Staged::default();
-    staged.reports(&outputs.reports, &scan, &options)?;
     let not_imported = if args.securityhub_import {
-        import::run(&args, &scan, &options)?
+        write_and_import(&args, &outputs, &scan, &options)?
     } else {
+        write(&outputs, &scan, &options)?;
         0
     };
-    interrupt::check("not written: the reports")?;
-    let committed = staged.commit()?;
-    if let Err(e) = output::to_stdout(outputs.stdout, &scan, &options) {
-        committed.rollback();
-        return Err(e);
-    }
-    committed.finish();
     for (format, target) in &outputs.reports {
         ui::verbose(&format!("wrote {} ({format:?})", target.path.display()));
     }
@@ -178,6 +167,67 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     // allocation at a time first would add a tenth of the run on a large organization.
     std::mem::forget((scan, options));
     Ok(status)
+}
+
+/// Writes the report files and, at the same time, the report on standard output, whose last
+/// bytes wait until the files are in place: a run that fails on the way leaves no file and
+/// standard output cut short of its end; if standard output fails, the files are put back.
+/// (Written one after the other, the files and standard output left a core idle part of the
+/// time.)
+fn write(outputs: &Outputs, scan: &Scan, options: &Options) -> anyhow::Result<()> {
+    let (files_in_place, may_end) = std::sync::mpsc::channel();
+    std::thread::scope(|threads| {
+        let printing = threads.spawn(move || {
+            output::to_stdout_ending_when(outputs.stdout, scan, options, || {
+                may_end.recv() == Ok(true)
+            })
+        });
+        let mut staged = Staged::default();
+        let committed = staged
+            .reports(&outputs.reports, scan, options)
+            .and_then(|()| interrupt::check("not written: the reports"))
+            .and_then(|()| staged.commit());
+        // Standard output may have stopped already (a reader gone): then nobody listens.
+        let _ = files_in_place.send(committed.is_ok());
+        let printed = (printing.join())
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the report on standard output failed")));
+        let committed = committed.inspect_err(|_| {
+            ui::warn("the report on standard output stops short of its end: the run failed")
+        })?;
+        match printed {
+            Ok(()) => {
+                committed.finish();
+                Ok(())
+            }
+            Err(e) => {
+                committed.rollback();
+                Err(e)
+            }
+        }
+    })
+}
+
+/// Writes the report files, imports the findings into Security Hub, moves the files into place
+/// and writes standard output last, putting the files back if it cannot be written: a run that
+/// fails on the way leaves no report behind and nothing on standard output. The number of
+/// findings not imported.
+fn write_and_import(
+    args: &ScanArgs,
+    outputs: &Outputs,
+    scan: &Scan,
+    options: &Options,
+) -> anyhow::Result<usize> {
+    let mut staged = Staged::default();
+    staged.reports(&outputs.reports, scan, options)?;
+    let not_imported = import::run(args, scan, options)?;
+    interrupt::check("not written: the reports")?;
+    let committed = staged.commit()?;
+    if let Err(e) = output::to_stdout(outputs.stdout, scan, options) {
+        committed.rollback();
+        return Err(e);
+    }
+    committed.finish();
+    Ok(not_imported)
 }
 
 /// What the run writes: the report on standard output, the report files and the snapshot.
