@@ -59,6 +59,11 @@ impl<'a> Redactor<'a> {
         redactor
     }
 
+    /// Whether the run worked out its findings' texts already (then looking them up is cheap).
+    pub(crate) fn shares_texts(&self) -> bool {
+        self.shared.is_some()
+    }
+
     /// The finding's texts, if the run worked them out already.
     fn shared(&self, view: &FindingView<'_>) -> Option<Texts<'a>> {
         let (scan, texts) = self.shared?;
