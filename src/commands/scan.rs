@@ -175,8 +175,10 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
 /// (Written one after the other, the files and standard output left a core idle part of the
 /// time.)
 fn write(outputs: &Outputs, scan: &Scan, options: &Options) -> anyhow::Result<()> {
-    let (files_in_place, may_end) = std::sync::mpsc::channel();
     std::thread::scope(|threads| {
+        // Made here, the sender goes if this thread panics: standard output then ends short
+        // instead of waiting for word forever.
+        let (files_in_place, may_end) = std::sync::mpsc::channel();
         let printing = threads.spawn(move || {
             output::to_stdout_ending_when(outputs.stdout, scan, options, || {
                 may_end.recv() == Ok(true)
