@@ -41,3 +41,18 @@ fn is_interruption(error: &anyhow::Error) -> bool {
         Some(contactscan::error::Error::Interrupted(_))
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MI_OPTION_PURGE_DELAY;
+
+    #[test]
+    fn the_option_set_at_start_is_mimallocs_purge_delay() {
+        // Unset, it holds its default, 1000 ms, which no other option of mimalloc has: a
+        // mimalloc that numbered its options otherwise fails here.
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+            let delay = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
+            assert_eq!(delay, 1000);
+        }
+    }
+}
