@@ -31,7 +31,8 @@ pub struct SharedTexts {
     /// The address of the findings they were worked out from: texts of another scan are
     /// never shown.
     findings: usize,
-    /// Per finding, the index of its texts in `chunks`; [`NONE`] for PASS findings.
+    /// Per finding, the place of its texts: span `at % TEXTS_PER_CHUNK` of chunk
+    /// `at / TEXTS_PER_CHUNK`; [`NONE`] for PASS findings.
     index: Vec<u32>,
     chunks: Vec<Chunk>,
 }
@@ -47,9 +48,9 @@ pub const MAX_SHARED: usize = 1_000_000;
 const TEXTS_PER_CHUNK: usize = 4096;
 
 /// The texts of up to [`TEXTS_PER_CHUNK`] findings, one after the other in one string. The
-/// reports read them in finding order: from memory read in sequence, which the processor
-/// fetches ahead, where a string per text left each one a cache miss (half of the escaping
-/// time of the reports that read them) and cost two allocations a finding.
+/// reports read texts in finding order, so they read this memory in sequence, which the
+/// processor fetches ahead. A string per text made each one a cache miss (half of the
+/// escaping time of the reports reading them) and cost two allocations a finding.
 #[derive(Debug)]
 struct Chunk {
     text: String,
