@@ -250,34 +250,47 @@ impl Scan {
 /// the reporters' unit tests render.
 #[cfg(test)]
 pub(crate) fn scan_of_snapshot(text: &[u8]) -> Scan {
+    scan_in(
+        text,
+        crate::engine::RuleSet::load(None).unwrap(),
+        "us-east-1",
+    )
+}
+
+/// A scan of the snapshot `text` with `rules`, in `region` at a fixed time.
+#[cfg(test)]
+fn scan_in(text: &[u8], rules: crate::engine::RuleSet, region: &str) -> Scan {
     let inventory = crate::source::snapshot::parse("test.json", text).unwrap();
     let options = ScanOptions::for_snapshot(
         std::path::Path::new("test.json"),
         &inventory,
-        "us-east-1".to_string(),
+        region.to_string(),
         "2026-11-23T12:00:00Z".to_string(),
     );
-    Scan::run(
-        inventory,
-        crate::engine::RuleSet::load(None).unwrap(),
-        options,
-    )
+    Scan::run(inventory, rules, options)
 }
 
-/// [`scan_of_snapshot`] of the demo organization with the demo waivers applied: findings of
-/// every status.
+/// A scan of the snapshot `text` in `region` under the demo config (its rule settings and
+/// waivers), as `--config fixtures/demo-waivers.toml` runs it: findings of every status.
 #[cfg(test)]
-pub(crate) fn demo_scan() -> Scan {
-    let mut scan = scan_of_snapshot(&std::fs::read("fixtures/demo-org.json").unwrap());
+pub(crate) fn scan_with_demo_config(text: &[u8], region: &str) -> Scan {
     let mut rules = crate::engine::RuleSet::load(None).unwrap();
     let config = crate::config::load(
         std::path::Path::new("fixtures/demo-waivers.toml"),
         &mut rules,
     )
     .unwrap();
+    let mut scan = scan_in(text, rules, region);
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
     crate::policy::apply_waivers(&mut scan, config.waivers, today);
     scan
+}
+
+/// The demo organization under the demo config, in us-east-1: findings of every status.
+#[cfg(test)]
+pub(crate) fn demo_scan() -> Scan {
+    let text = std::fs::read("fixtures/demo-org.json").unwrap();
+    scan_with_demo_config(&text, "us-east-1")
 }
 
 /// One finding with its rule and account resolved, its texts rendered on demand.

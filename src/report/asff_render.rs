@@ -221,13 +221,10 @@ impl<'a> AsffJson<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::RuleSet;
     use crate::finding::Status;
     use crate::report::asff::finding;
     use crate::report::Options;
-    use crate::scan::ScanOptions;
-    use crate::source::snapshot;
-    use std::path::Path;
+    use crate::scan::scan_with_demo_config;
 
     /// The demo organization with its waivers, with and without a management account (one
     /// account imports everything, or each its own).
@@ -238,23 +235,7 @@ mod tests {
         let without_org = serde_json::to_vec(&without_org).unwrap();
         [text, without_org]
             .iter()
-            .map(|text| {
-                let inventory = snapshot::parse("demo-org.json", text).unwrap();
-                let options = ScanOptions::for_snapshot(
-                    Path::new("demo-org.json"),
-                    &inventory,
-                    "eu-west-1".to_string(),
-                    "2026-11-23T12:00:00Z".to_string(),
-                );
-                let mut rules = RuleSet::load(None).unwrap();
-                let config =
-                    crate::config::load(Path::new("fixtures/demo-waivers.toml"), &mut rules)
-                        .unwrap();
-                let mut scan = Scan::run(inventory, rules, options);
-                let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-                crate::policy::apply_waivers(&mut scan, config.waivers, today);
-                scan
-            })
+            .map(|text| scan_with_demo_config(text, "eu-west-1"))
             .collect()
     }
 
