@@ -88,8 +88,7 @@ pub(crate) fn json_or_null(out: &mut Vec<u8>, text: Option<&str>) {
 /// breaks (then XML takes it as it is, with nothing to drop).
 pub(crate) fn xml(out: &mut Vec<u8>, text: &str) -> bool {
     let special = |b: u8| matches!(b, b'<' | b'>' | b'&' | b'\'' | b'"');
-    let plain = |b: u8| (b' '..=b'~').contains(&b) | (b == b'\n');
-    push_escaped(out, text, special, plain, |out, byte| {
+    push_escaped(out, text, special, is_printable_or_newline, |out, byte| {
         out.extend_from_slice(match byte {
             b'<' => b"&lt;",
             b'>' => b"&gt;",
@@ -98,6 +97,13 @@ pub(crate) fn xml(out: &mut Vec<u8>, text: &str) -> bool {
             _ => b"&quot;",
         })
     })
+}
+
+/// Whether `byte` is printable ASCII or a line break: text of such bytes only is XML as it
+/// is, with nothing to drop.
+#[inline(always)]
+pub(crate) fn is_printable_or_newline(byte: u8) -> bool {
+    (b' '..=b'~').contains(&byte) | (byte == b'\n')
 }
 
 #[cfg(test)]

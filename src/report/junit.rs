@@ -116,9 +116,9 @@ fn xml_text(text: &str) -> Cow<'_, str> {
 /// at each byte, so that the compiler checks many bytes per instruction.
 fn is_printable_ascii(bytes: &[u8]) -> bool {
     bytes.chunks(64).all(|block| {
-        block.iter().fold(true, |ok, &b| {
-            ok & ((b' '..=b'~').contains(&b) | (b == b'\n'))
-        })
+        block
+            .iter()
+            .fold(true, |ok, &b| ok & escape::is_printable_or_newline(b))
     })
 }
 
